@@ -1,0 +1,84 @@
+"""All configuration, read from ``CITYBRAIN_*`` environment variables.
+
+Every setting has a working local default; production overrides them through
+the environment (see ``compose.yaml``). No secret lives here with a default.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| CITYBRAIN_HOME | ``$XDG_DATA_HOME/citybrain`` (``~/.local/share/citybrain``) | runtime data root |
+| CITYBRAIN_CACHE_DIR | ``$XDG_CACHE_HOME/citybrain`` | downloads (Kafka jars) |
+| CITYBRAIN_BROKER | address of the running local broker, else ``127.0.0.1:9092`` | bootstrap servers |
+| CITYBRAIN_APP_ID | ``citybrain`` | faust application id (consumer group, changelog prefix) |
+| CITYBRAIN_LANDING_DIR | ``$CITYBRAIN_HOME/landing`` | Parquet landing root |
+| CITYBRAIN_WAREHOUSE_PATH | ``$CITYBRAIN_HOME/warehouse/citybrain.duckdb`` | SQLMesh DuckDB file |
+| CITYBRAIN_STATE_DIR | ``$CITYBRAIN_HOME/state`` | faust table stores |
+| CITYBRAIN_STORE | ``rocksdb://`` | faust table store URL (``memory://`` in unit tests) |
+| CITYBRAIN_WEB_PORT | ``6066`` | worker web port (metrics) |
+| CITYBRAIN_HOTSPOT_LATENESS_S | ``300`` | allowed event-time lateness of hotspot windows, seconds |
+| CITYBRAIN_KAFKA_VERSION | ``4.1.1`` | Apache Kafka version the local launcher fetches |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; build with :func:`load`."""
+
+    home: Path
+    cache_dir: Path
+    broker: str
+    app_id: str
+    landing_dir: Path
+    warehouse_path: Path
+    state_dir: Path
+    store: str
+    web_port: int
+    hotspot_lateness_s: int
+    kafka_version: str
+
+    @property
+    def broker_dir(self) -> Path:
+        """Where the local broker keeps its data, logs and address file."""
+        return self.home / "broker"
+
+    @property
+    def broker_address_file(self) -> Path:
+        """File holding ``host:port`` of the running local broker."""
+        return self.broker_dir / "address"
+
+
+def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
+    base = env.get(var) or str(Path(env.get("HOME", str(Path.home()))) / fallback)
+    return Path(base) / "citybrain"
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from an environment mapping (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    home = Path(env.get("CITYBRAIN_HOME") or _xdg(env, "XDG_DATA_HOME", ".local/share"))
+    cache_dir = Path(env.get("CITYBRAIN_CACHE_DIR") or _xdg(env, "XDG_CACHE_HOME", ".cache"))
+    address_file = home / "broker" / "address"
+    broker = env.get("CITYBRAIN_BROKER")
+    if not broker:
+        broker = address_file.read_text().strip() if address_file.exists() else "127.0.0.1:9092"
+    return Settings(
+        home=home,
+        cache_dir=cache_dir,
+        broker=broker,
+        app_id=env.get("CITYBRAIN_APP_ID", "citybrain"),
+        landing_dir=Path(env.get("CITYBRAIN_LANDING_DIR") or home / "landing"),
+        warehouse_path=Path(
+            env.get("CITYBRAIN_WAREHOUSE_PATH") or home / "warehouse" / "citybrain.duckdb"
+        ),
+        state_dir=Path(env.get("CITYBRAIN_STATE_DIR") or home / "state"),
+        store=env.get("CITYBRAIN_STORE", "rocksdb://"),
+        web_port=int(env.get("CITYBRAIN_WEB_PORT", "6066")),
+        hotspot_lateness_s=int(env.get("CITYBRAIN_HOTSPOT_LATENESS_S", "300")),
+        kafka_version=env.get("CITYBRAIN_KAFKA_VERSION", "4.1.1"),
+    )

@@ -1,0 +1,92 @@
+"""The topic registry: every Kafka topic citybrain uses, declared once.
+
+The broker never auto-creates topics; ``citybrain topics create`` applies this
+registry. Tables are co-partitioned with their source topics, so a table's
+changelog is declared here with its source's partition count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+# Source topics feeding the hotspot table must share one partition count.
+INCIDENT_PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic: name, partitions, retention and cleanup policy."""
+
+    name: str
+    partitions: int
+    retention_ms: int = 7 * DAY_MS
+    compacted: bool = False
+    description: str = ""
+    extra_config: dict[str, str] = field(default_factory=dict)
+
+    def config(self) -> dict[str, str]:
+        """Kafka topic-level configuration for this spec."""
+        cfg = {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "retention.ms": "-1" if self.compacted else str(self.retention_ms),
+        }
+        cfg.update(self.extra_config)
+        return cfg
+
+
+def rejected(name: str) -> str:
+    """Dead-letter topic of a source topic."""
+    return f"{name}.rejected"
+
+
+SOURCES: tuple[TopicSpec, ...] = (
+    TopicSpec("detections.video", INCIDENT_PARTITIONS, 7 * DAY_MS,
+              description="DeepStream full-schema messages, keyed by camera or area"),
+    TopicSpec("gps.fixes", 6, 7 * DAY_MS, description="vehicle fixes, keyed by vehicle id"),
+    TopicSpec("hydro.readings", 3, 30 * DAY_MS, description="station readings, keyed by station"),
+    TopicSpec("permits", 3, compacted=True, description="latest version of each permit"),
+    TopicSpec("reports.citizen", INCIDENT_PARTITIONS, 30 * DAY_MS,
+              description="citizen / 12345 reports, keyed by H3 res-7 area"),
+)
+
+DERIVED: tuple[TopicSpec, ...] = (
+    TopicSpec("hotspots", INCIDENT_PARTITIONS, 30 * DAY_MS,
+              description="closed-window incident counts per H3 cell x category"),
+    TopicSpec("alerts", 3, 30 * DAY_MS, description="alerts for duty staff and the case engine"),
+    TopicSpec("cases.commands", 3, 30 * DAY_MS, description="commands to the case engine"),
+    TopicSpec("cases.events", 3, 365 * DAY_MS, description="accepted case transitions"),
+)
+
+DEAD_LETTERS: tuple[TopicSpec, ...] = tuple(
+    TopicSpec(rejected(s.name), 1, 30 * DAY_MS, description=f"rejected records of {s.name}")
+    for s in SOURCES
+)
+
+
+def changelog(app_id: str, table: str) -> str:
+    """faust's changelog topic name for a table of app ``app_id``."""
+    return f"{app_id}-{table}-changelog"
+
+
+def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
+    """Changelogs of the worker's tables, co-partitioned with their sources."""
+    return (
+        TopicSpec(changelog(app_id, "hotspot_counts"), INCIDENT_PARTITIONS, compacted=True,
+                  description="hotspot window counts (table changelog)"),
+    )
+
+
+def registry(app_id: str) -> tuple[TopicSpec, ...]:
+    """Every topic the project creates for worker app ``app_id``."""
+    return SOURCES + DERIVED + DEAD_LETTERS + table_changelogs(app_id)
+
+
+def spec(name: str, app_id: str = "citybrain") -> TopicSpec:
+    """The spec of one topic by name."""
+    for s in registry(app_id):
+        if s.name == name:
+            return s
+    raise KeyError(name)

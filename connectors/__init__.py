@@ -1,0 +1,1 @@
+"""One module per source protocol or format: pure parsers plus I/O adapters."""

@@ -1,0 +1,1 @@
+"""Superset asset bundle and its import/export scripts (added by the Superset issue)."""

@@ -1,0 +1,1 @@
+"""DeepStream pipeline for GPU edge hosts (never imported in CI)."""

@@ -1,0 +1,1 @@
+"""Command line and orchestration: broker, topics, replay, demo, plan, bench."""

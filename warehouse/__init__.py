@@ -1,0 +1,1 @@
+"""Landing layout, sink writers, and publishing the read-only warehouse copy."""
