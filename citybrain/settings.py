@@ -7,7 +7,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | --- | --- | --- |
 | CITYBRAIN_HOME | ``$XDG_DATA_HOME/citybrain`` (``~/.local/share/citybrain``) | runtime data root |
 | CITYBRAIN_CACHE_DIR | ``$XDG_CACHE_HOME/citybrain`` | downloads (Kafka jars) |
-| CITYBRAIN_BROKER | address of the running local broker, else ``127.0.0.1:9092`` | bootstrap servers |
+| CITYBRAIN_BROKER | running local broker, else ``127.0.0.1:9092`` | bootstrap servers |
 | CITYBRAIN_APP_ID | ``citybrain`` | faust application id (consumer group, changelog prefix) |
 | CITYBRAIN_LANDING_DIR | ``$CITYBRAIN_HOME/landing`` | Parquet landing root |
 | CITYBRAIN_WAREHOUSE_PATH | ``$CITYBRAIN_HOME/warehouse/citybrain.duckdb`` | SQLMesh DuckDB file |

@@ -43,18 +43,30 @@ def rejected(name: str) -> str:
 
 
 SOURCES: tuple[TopicSpec, ...] = (
-    TopicSpec("detections.video", INCIDENT_PARTITIONS, 7 * DAY_MS,
-              description="DeepStream full-schema messages, keyed by camera or area"),
+    TopicSpec(
+        "detections.video",
+        INCIDENT_PARTITIONS,
+        7 * DAY_MS,
+        description="DeepStream full-schema messages, keyed by camera or area",
+    ),
     TopicSpec("gps.fixes", 6, 7 * DAY_MS, description="vehicle fixes, keyed by vehicle id"),
     TopicSpec("hydro.readings", 3, 30 * DAY_MS, description="station readings, keyed by station"),
     TopicSpec("permits", 3, compacted=True, description="latest version of each permit"),
-    TopicSpec("reports.citizen", INCIDENT_PARTITIONS, 30 * DAY_MS,
-              description="citizen / 12345 reports, keyed by H3 res-7 area"),
+    TopicSpec(
+        "reports.citizen",
+        INCIDENT_PARTITIONS,
+        30 * DAY_MS,
+        description="citizen / 12345 reports, keyed by H3 res-8 area",
+    ),
 )
 
 DERIVED: tuple[TopicSpec, ...] = (
-    TopicSpec("hotspots", INCIDENT_PARTITIONS, 30 * DAY_MS,
-              description="closed-window incident counts per H3 cell x category"),
+    TopicSpec(
+        "hotspots",
+        INCIDENT_PARTITIONS,
+        30 * DAY_MS,
+        description="closed-window incident counts per H3 cell x category",
+    ),
     TopicSpec("alerts", 3, 30 * DAY_MS, description="alerts for duty staff and the case engine"),
     TopicSpec("cases.commands", 3, 30 * DAY_MS, description="commands to the case engine"),
     TopicSpec("cases.events", 3, 365 * DAY_MS, description="accepted case transitions"),
@@ -74,8 +86,12 @@ def changelog(app_id: str, table: str) -> str:
 def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
     """Changelogs of the worker's tables, co-partitioned with their sources."""
     return (
-        TopicSpec(changelog(app_id, "hotspot_counts"), INCIDENT_PARTITIONS, compacted=True,
-                  description="hotspot window counts (table changelog)"),
+        TopicSpec(
+            changelog(app_id, "hotspot_counts"),
+            INCIDENT_PARTITIONS,
+            compacted=True,
+            description="hotspot window counts (table changelog)",
+        ),
     )
 
 

@@ -1,1 +1,1 @@
-"""faust workers, one package per domain (hotspots, sink, and later flood, vehicles, video, cases)."""
+"""faust workers: one package per domain (hotspots, sink; later flood, vehicles, video, cases)."""

@@ -36,8 +36,9 @@ CONTRACTS: dict[str, SourceContract] = {
         SourceContract("gps", gps.TOPIC, gps.COLUMNS, gps.validate, gps.GpsFix),
         SourceContract("hydro", hydro.TOPIC, hydro.COLUMNS, hydro.validate, hydro.HydroReading),
         SourceContract("permit", permit.TOPIC, permit.COLUMNS, permit.validate, permit.Permit),
-        SourceContract("report", report.TOPIC, report.COLUMNS, report.validate,
-                       report.CitizenReport),
+        SourceContract(
+            "report", report.TOPIC, report.COLUMNS, report.validate, report.CitizenReport
+        ),
     )
 }
 
@@ -63,5 +64,11 @@ def encode_row(row: dict[str, Any]) -> bytes:
     return orjson.dumps(row, default=_default)
 
 
-__all__ = ["CONTRACTS", "SOURCE_TOPICS", "ContractViolation", "SourceContract", "decode",
-           "encode_row"]
+__all__ = [
+    "CONTRACTS",
+    "SOURCE_TOPICS",
+    "ContractViolation",
+    "SourceContract",
+    "decode",
+    "encode_row",
+]

@@ -108,7 +108,9 @@ def utc_timestamp(value: Any, *, field: str = "event_at") -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ContractViolation(f"field '{field}' is not an ISO-8601 timestamp: {value!r}") from None
+        raise ContractViolation(
+            f"field '{field}' is not an ISO-8601 timestamp: {value!r}"
+        ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ContractViolation(f"field '{field}' has no time zone: {value!r}")
     return parsed.astimezone(UTC)

@@ -27,8 +27,17 @@ from citybrain.contracts.base import (
 TOPIC = "detections.video"
 
 OBJECT_FIELDS = frozenset(
-    {"id", "speed", "direction", "orientation", "bbox", "location", "coordinate", "signature",
-     "maskoutline"}
+    {
+        "id",
+        "speed",
+        "direction",
+        "orientation",
+        "bbox",
+        "location",
+        "coordinate",
+        "signature",
+        "maskoutline",
+    }
 )
 EVENT_TYPES = frozenset({"entry", "exit", "moving", "stopped", "parked", "empty", "reset"})
 
@@ -131,8 +140,10 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
     bbox = obj.get("bbox")
     if not isinstance(bbox, dict):
         raise ContractViolation("missing required object 'object.bbox'")
-    box = [number(bbox, k, low=0, high=100_000) for k in
-           ("topleftx", "toplefty", "bottomrightx", "bottomrighty")]
+    box = [
+        number(bbox, k, low=0, high=100_000)
+        for k in ("topleftx", "toplefty", "bottomrightx", "bottomrighty")
+    ]
     if box[2] < box[0] or box[3] < box[1]:
         raise ContractViolation("object.bbox bottom-right is above or left of top-left")
     confidence = number(attrs, "confidence", required=False, low=0.0, high=1.0)

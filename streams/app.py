@@ -1,0 +1,55 @@
+"""The faust application factory shared by every worker process.
+
+Topics are created by ``citybrain topics create`` from the registry, so the
+app is told never to declare topics itself (``topic_allow_declare=False``):
+a missing topic is an error at start-up, not a silent auto-creation with the
+wrong partition count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import faust
+
+from citybrain.settings import Settings
+
+Domain = Callable[[faust.App, Settings], None]
+
+
+def create_app(
+    settings: Settings, *, app_id: str | None = None, domains: tuple[Domain, ...] = ()
+) -> faust.App:
+    """A faust App configured from settings, with each domain registered on it.
+
+    ``app_id`` defaults to ``settings.app_id``; separate processes with
+    different jobs (streams vs. sink) use different ids, hence different
+    consumer groups, so each scales on its own.
+    """
+    app_id = app_id or settings.app_id
+    (settings.state_dir / app_id).mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        app_id,
+        broker=[f"kafka://{host}" for host in settings.broker.split(",")],
+        store=settings.store,
+        datadir=str(settings.state_dir / app_id),
+        web_enabled=settings.web_port > 0,
+        web_port=max(settings.web_port, 1),
+        web_bind="127.0.0.1",
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=1.0,
+        broker_commit_every=10_000,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=65_536,
+        producer_linger_ms=5,
+        producer_max_batch_size=1_048_576,
+        producer_acks=-1,
+        table_standby_replicas=0,
+        autodiscover=False,
+    )
+    for register in domains:
+        register(app, settings)
+    return app

@@ -1,0 +1,36 @@
+"""Stop the worker process, uncommitted, when a batch fails unexpectedly.
+
+``stream.take_events`` acknowledges a batch when the agent leaves it, even by
+an exception, and acknowledged offsets get committed: an agent that raised
+would silently skip its batch. Bad *records* never raise (contracts turn them
+into dead letters); an exception here is a bug or a lost dependency, so the
+process exits at once without committing, and the batch is processed again
+after restart. Losing data quietly is worse than a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+EXIT_BATCH_FAILED = 70  # EX_SOFTWARE
+
+log = logging.getLogger(__name__)
+
+
+async def or_exit(step: Callable[[], Awaitable[T]], *, what: str) -> T:
+    """Await ``step()``; on any exception log it and end the process uncommitted."""
+    try:
+        return await step()
+    except Exception:
+        log.critical(
+            "batch failed in %s; exiting without committing offsets\n%s",
+            what,
+            traceback.format_exc(),
+        )
+        logging.shutdown()
+        os._exit(EXIT_BATCH_FAILED)

@@ -1,0 +1,179 @@
+"""The hotspot agent: incidents → H3 res-9 cell × category × window counts.
+
+Consumes ``detections.video`` and ``reports.citizen`` in batches, validates
+them (failures go to ``<topic>.rejected``), counts incidents per key with one
+table update per key per batch, and publishes each closed window to
+``hotspots``. The table ``hotspot_counts`` is co-partitioned with its sources:
+every key starts with its source partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+
+import faust
+from faust.types import EventT
+
+from citybrain.contracts import encode_row
+from citybrain.settings import Settings
+from citybrain.topics import INCIDENT_PARTITIONS, rejected
+from streams.faust_compat import event_context
+from streams.guard import or_exit
+from streams.hotspots import windows
+from streams.intake.validate import RawMessage, validate_batch
+
+BATCH_MAX_EVENTS = 20_000
+BATCH_WITHIN_S = 0.5
+NO_CLOSE = 2**62
+
+
+def max_event_ms_by_partition(accepted: list[tuple[RawMessage, dict]]) -> dict[int, int]:
+    """Highest event time (epoch ms) of valid records per partition: the watermark input."""
+    result: dict[int, int] = {}
+    for message, row in accepted:
+        ms = int(row["event_at"].timestamp() * 1000)
+        if ms > result.get(message.partition, -1):
+            result[message.partition] = ms
+    return result
+
+
+class HotspotCounter:
+    """Applies batches of events to the count table and emits closed windows."""
+
+    def __init__(
+        self,
+        *,
+        table: faust.Table,
+        out: faust.TopicT,
+        dead_letters: dict[str, faust.TopicT],
+        lateness_s: int,
+    ) -> None:
+        self.table = table
+        self.out = out
+        self.dead_letters = dead_letters
+        self.lateness_s = lateness_s
+        self.stats: dict[str, int] = defaultdict(int)
+
+    async def process(self, events: Sequence[EventT]) -> None:
+        """Validate, count and close windows for one batch of events."""
+        messages = [RawMessage.from_event(e) for e in events]
+        accepted, rejections = validate_batch(messages)
+        await self._dead_letter(rejections)
+        last_event: dict[int, EventT] = {}
+        for event in events:
+            last_event[event.message.partition] = event
+        watermarks = {p: self._watermark(p, e) for p, e in last_event.items()}
+        frame = windows.incident_frame(accepted)
+        groups, late = windows.group_by_window(
+            frame,
+            watermark_ms={p: wm[0] for p, wm in watermarks.items()},
+            lateness_s=self.lateness_s,
+        )
+        self.stats["events"] += len(messages)
+        self.stats["rejected"] += len(rejections)
+        self.stats["incidents"] += frame.height
+        self.stats["late"] += late
+        max_event_ms = max_event_ms_by_partition(accepted)
+        by_partition: dict[int, list[windows.KeyBatch]] = defaultdict(list)
+        for group in groups:
+            by_partition[group.key.partition].append(group)
+        for partition, event in last_event.items():
+            await self._apply(
+                partition,
+                event,
+                by_partition.get(partition, []),
+                watermarks[partition],
+                max_event_ms.get(partition),
+            )
+
+    def _watermark(self, partition: int, event: EventT) -> list[int]:
+        with event_context(event):
+            state = self.table.get(windows.watermark_key(partition))
+        return [-1, NO_CLOSE] if state is None else [int(state[0]), int(state[1])]
+
+    async def _apply(
+        self,
+        partition: int,
+        event: EventT,
+        groups: list[windows.KeyBatch],
+        watermark: list[int],
+        max_event_ms: int | None,
+    ) -> None:
+        wm_ms, next_close_ms = watermark
+        lateness_ms = self.lateness_s * 1000
+        with event_context(event):
+            for group in groups:
+                key = group.key.encode()
+                updated = windows.apply_offsets(self.table.get(key), group.offsets)
+                if updated is not None:
+                    self.table[key] = updated
+                    next_close_ms = min(next_close_ms, group.key.end_ms + lateness_ms)
+            new_wm = wm_ms if max_event_ms is None else max(wm_ms, max_event_ms)
+            if new_wm != wm_ms or next_close_ms != watermark[1]:
+                # the watermark is persisted before any window is deleted, so a
+                # restart never re-opens a window it has already published
+                self.table[windows.watermark_key(partition)] = [new_wm, next_close_ms]
+            if new_wm >= next_close_ms:
+                remaining = await self._close_windows(partition, new_wm)
+                self.table[windows.watermark_key(partition)] = [new_wm, remaining]
+
+    async def _close_windows(self, partition: int, wm_ms: int) -> int:
+        """Publish and delete closed windows; return the next close time (ms)."""
+        prefix = f"{partition}|"
+        closed: list[tuple[str, windows.WindowKey, int]] = []
+        next_close_ms = NO_CLOSE
+        for key, value in list(self.table.items()):
+            if not key.startswith(prefix) or key.endswith("|wm"):
+                continue
+            wkey = windows.WindowKey.decode(key)
+            if windows.is_closed(wkey, watermark_ms=wm_ms, lateness_s=self.lateness_s):
+                closed.append((key, wkey, int(value[0])))
+            else:
+                next_close_ms = min(next_close_ms, wkey.end_ms + self.lateness_s * 1000)
+        futures = []
+        for _, wkey, count in closed:
+            record = windows.hotspot_record(wkey, count, watermark_ms=wm_ms)
+            futures.append(await self.out.send(key=wkey.cell.encode(), value=encode_row(record)))
+        # a window is deleted only once its record is durably in Kafka
+        await asyncio.gather(*futures)
+        for key, _, _ in closed:
+            del self.table[key]
+        self.stats["windows_closed"] += len(closed)
+        return next_close_ms
+
+    async def _dead_letter(self, rejections: list[dict]) -> None:
+        for record in rejections:
+            topic = self.dead_letters[record["source_topic"]]
+            await topic.send(key=record["event_id"].encode(), value=encode_row(record))
+
+
+def register(app: faust.App, settings: Settings) -> HotspotCounter:
+    """Declare the hotspot topics, table and agent on ``app``."""
+    sources = app.topic(
+        *windows.INCIDENT_TOPICS,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=INCIDENT_PARTITIONS,
+    )
+    out = app.topic(
+        "hotspots", key_serializer="raw", value_serializer="raw", partitions=INCIDENT_PARTITIONS
+    )
+    dead_letters = {
+        t: app.topic(rejected(t), key_serializer="raw", value_serializer="raw", partitions=1)
+        for t in windows.INCIDENT_TOPICS
+    }
+    table = app.Table(
+        "hotspot_counts", partitions=INCIDENT_PARTITIONS, key_type=str, value_type=None
+    )
+    counter = HotspotCounter(
+        table=table, out=out, dead_letters=dead_letters, lateness_s=settings.hotspot_lateness_s
+    )
+
+    @app.agent(sources, name="hotspots")
+    async def count_hotspots(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
+            await or_exit(lambda events=events: counter.process(events), what="hotspots")
+
+    return counter

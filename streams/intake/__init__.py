@@ -1,0 +1,1 @@
+"""Intake: validate source messages and dead-letter those that fail their contract."""

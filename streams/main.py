@@ -1,0 +1,36 @@
+"""The two worker processes: stream workers and the landing sink."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import faust
+
+from citybrain.settings import Settings
+from streams.app import create_app
+from streams.hotspots import agents as hotspots
+from streams.intake import agents as intake
+from streams.sink import agents as sink
+
+SINK_WEB_PORT_OFFSET = 1
+
+
+def stream_app(settings: Settings) -> faust.App:
+    """The stream worker app: intake validation and hotspot counting."""
+    return create_app(settings, domains=(hotspots.register, intake.register))
+
+
+def sink_app(settings: Settings) -> faust.App:
+    """The landing sink app (its own consumer group and web port)."""
+    port = settings.web_port + SINK_WEB_PORT_OFFSET if settings.web_port > 0 else 0
+    return create_app(
+        replace(settings, web_port=port),
+        app_id=settings.app_id + sink.SINK_APP_SUFFIX,
+        domains=(sink.register,),
+    )
+
+
+def run(app: faust.App, *, loglevel: str = "warning") -> None:
+    """Run a faust worker for ``app`` until it is stopped (SIGTERM / Ctrl-C)."""
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()
