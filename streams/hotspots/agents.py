@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import faust
 from faust.types import EventT
@@ -65,53 +66,60 @@ class HotspotCounter:
         for event in events:
             last_event[event.message.partition] = event
         watermarks = {p: self._watermark(p, e) for p, e in last_event.items()}
-        frame = windows.incident_frame(accepted)
-        groups, late = windows.group_by_window(
-            frame,
-            watermark_ms={p: wm[0] for p, wm in watermarks.items()},
-            lateness_s=self.lateness_s,
+        windowed = windows.assign_windows(windows.incident_frame(accepted))
+        stored: dict[windows.WindowId, dict] = {}
+        closed: set[windows.WindowId] = set()
+        for window in windows.windows_in(windowed):
+            value = self._read(last_event[window.partition], window.encode())
+            if value is not None:
+                stored[window] = value
+            wm_ms = watermarks[window.partition][0]
+            if windows.is_closed(window, watermark_ms=wm_ms, lateness_s=self.lateness_s):
+                closed.add(window)
+        deltas, late = windows.count_new(
+            windowed, counted_up_to={w: int(v["o"]) for w, v in stored.items()}, closed=closed
         )
         self.stats["events"] += len(messages)
         self.stats["rejected"] += len(rejections)
-        self.stats["incidents"] += frame.height
         self.stats["late"] += late
+        by_partition: dict[int, list[windows.WindowDelta]] = defaultdict(list)
+        for delta in deltas:
+            by_partition[delta.window.partition].append(delta)
         max_event_ms = max_event_ms_by_partition(accepted)
-        by_partition: dict[int, list[windows.KeyBatch]] = defaultdict(list)
-        for group in groups:
-            by_partition[group.key.partition].append(group)
         for partition, event in last_event.items():
             await self._apply(
-                partition,
                 event,
                 by_partition.get(partition, []),
+                stored,
                 watermarks[partition],
                 max_event_ms.get(partition),
             )
 
-    def _watermark(self, partition: int, event: EventT) -> list[int]:
+    def _read(self, event: EventT, key: str) -> Any:
         with event_context(event):
-            state = self.table.get(windows.watermark_key(partition))
+            return self.table.get(key)
+
+    def _watermark(self, partition: int, event: EventT) -> list[int]:
+        state = self._read(event, windows.watermark_key(partition))
         return [-1, NO_CLOSE] if state is None else [int(state[0]), int(state[1])]
 
     async def _apply(
         self,
-        partition: int,
         event: EventT,
-        groups: list[windows.KeyBatch],
+        deltas: list[windows.WindowDelta],
+        stored: dict[windows.WindowId, dict],
         watermark: list[int],
         max_event_ms: int | None,
     ) -> None:
+        partition = event.message.partition
         wm_ms, next_close_ms = watermark
         lateness_ms = self.lateness_s * 1000
         with event_context(event):
-            for group in groups:
-                key = group.key.encode()
-                updated = windows.apply_offsets(self.table.get(key), group.offsets)
-                if updated is not None:
-                    self.table[key] = updated
-                    next_close_ms = min(next_close_ms, group.key.end_ms + lateness_ms)
+            for delta in deltas:
+                self.table[delta.window.encode()] = windows.merge(stored.get(delta.window), delta)
+                next_close_ms = min(next_close_ms, delta.window.end_ms + lateness_ms)
             new_wm = wm_ms if max_event_ms is None else max(wm_ms, max_event_ms)
-            if new_wm != wm_ms or next_close_ms != watermark[1]:
+            if [new_wm, next_close_ms] != watermark:
                 # the watermark is persisted before any window is deleted, so a
                 # restart never re-opens a window it has already published
                 self.table[windows.watermark_key(partition)] = [new_wm, next_close_ms]
@@ -122,25 +130,27 @@ class HotspotCounter:
     async def _close_windows(self, partition: int, wm_ms: int) -> int:
         """Publish and delete closed windows; return the next close time (ms)."""
         prefix = f"{partition}|"
-        closed: list[tuple[str, windows.WindowKey, int]] = []
+        closing: list[tuple[str, windows.WindowId]] = []
         next_close_ms = NO_CLOSE
-        for key, value in list(self.table.items()):
-            if not key.startswith(prefix) or key.endswith("|wm"):
+        for key in list(self.table.keys()):
+            if not key.startswith(prefix) or not windows.is_window_key(key):
                 continue
-            wkey = windows.WindowKey.decode(key)
-            if windows.is_closed(wkey, watermark_ms=wm_ms, lateness_s=self.lateness_s):
-                closed.append((key, wkey, int(value[0])))
+            window = windows.WindowId.decode(key)
+            if windows.is_closed(window, watermark_ms=wm_ms, lateness_s=self.lateness_s):
+                closing.append((key, window))
             else:
-                next_close_ms = min(next_close_ms, wkey.end_ms + self.lateness_s * 1000)
+                next_close_ms = min(next_close_ms, window.end_ms + self.lateness_s * 1000)
         futures = []
-        for _, wkey, count in closed:
-            record = windows.hotspot_record(wkey, count, watermark_ms=wm_ms)
-            futures.append(await self.out.send(key=wkey.cell.encode(), value=encode_row(record)))
-        # a window is deleted only once its record is durably in Kafka
+        for key, window in closing:
+            counts = self.table[key]["c"]
+            for message in windows.window_messages(window, counts, watermark_ms=wm_ms):
+                key_bytes = message["event_id"].encode()
+                futures.append(await self.out.send(key=key_bytes, value=encode_row(message)))
+        # a window is deleted only once its records are durably in Kafka
         await asyncio.gather(*futures)
-        for key, _, _ in closed:
+        for key, _ in closing:
             del self.table[key]
-        self.stats["windows_closed"] += len(closed)
+        self.stats["windows_closed"] += len(closing)
         return next_close_ms
 
     async def _dead_letter(self, rejections: list[dict]) -> None:

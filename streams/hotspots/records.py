@@ -7,12 +7,21 @@ from datetime import datetime
 import faust
 
 
-class HotspotCount(faust.Record, serializer="json", isodates=True):
-    """Incidents of one category in one H3 res-9 cell in one closed window.
+class CellCount(faust.Record, serializer="json"):
+    """Incidents of one category in one H3 res-9 cell."""
 
-    Counts are per source partition (``source_partition``): the warehouse sums
-    partitions. ``closed_at`` is the partition's event-time watermark when the
-    window closed, so re-processing yields an identical record.
+    h3_res9: str
+    category: str
+    event_count: int
+
+
+class HotspotWindow(faust.Record, serializer="json", isodates=True):
+    """The counts of one closed window of one source partition (a ``hotspots`` message).
+
+    Counts are per source partition: consumers sum partitions. A large window
+    is split over several messages (``event_id`` ends in the chunk number).
+    ``closed_at`` is the partition's event-time watermark when the window
+    closed, so re-processing yields identical messages.
     """
 
     event_id: str
@@ -20,8 +29,6 @@ class HotspotCount(faust.Record, serializer="json", isodates=True):
     window_s: int
     window_start_at: datetime
     window_end_at: datetime
-    h3_res9: str
-    category: str
     source_partition: int
-    event_count: int
     closed_at: datetime
+    counts: list[CellCount]

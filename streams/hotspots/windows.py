@@ -1,18 +1,21 @@
 """Pure window arithmetic and batch aggregation for hotspot counts.
 
-Counting is idempotent per key: each table value is ``[count, last_offset]``,
-the highest source offset already counted into that key. After a crash the
-worker re-reads from its last committed offset, and events at or below a
-key's ``last_offset`` are skipped, so nothing is counted twice. A partition's
-watermark (the highest event time seen) closes windows: a window closes when
-``window_end + lateness <= watermark``; events for closed windows are late
-and are not counted by the stream (they still land in the warehouse, whose
-marts are complete).
+State layout: one table value per (source partition, window size, window
+start) holding ``{"o": last_offset, "c": {"<cell>|<category>": count}}``, so a
+batch costs one table write per window it touches, not one per event.
+
+Counting is idempotent: ``o`` is the highest source offset already counted
+into that window. After a crash the worker re-reads from its last committed
+offset and events at or below ``o`` are skipped, so nothing is counted twice.
+A partition's watermark (highest event time seen) closes windows: a window
+closes when ``window_end + lateness <= watermark``. Events for closed windows
+are late and not counted by the stream; they still land in the warehouse,
+whose marts are complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,27 +28,26 @@ from streams.intake.validate import RawMessage
 
 WINDOW_SIZES_S: tuple[int, ...] = (300, 3600)
 INCIDENT_TOPICS: tuple[str, ...] = (video.TOPIC, report.TOPIC)
+WINDOW_COLUMNS = ["partition", "window_s", "start"]
 
 
-@dataclass(frozen=True, slots=True)
-class WindowKey:
-    """(source partition, window size, window start, H3 cell, category)."""
+@dataclass(frozen=True, slots=True, order=True)
+class WindowId:
+    """(source partition, window size in seconds, window start in epoch ms)."""
 
     partition: int
     window_s: int
     start_ms: int
-    cell: str
-    category: str
 
     def encode(self) -> str:
         """Table key string."""
-        return f"{self.partition}|{self.window_s}|{self.start_ms}|{self.cell}|{self.category}"
+        return f"{self.partition}|{self.window_s}|{self.start_ms}"
 
     @classmethod
-    def decode(cls, key: str) -> WindowKey:
+    def decode(cls, key: str) -> WindowId:
         """Parse a table key string."""
-        p, w, s, cell, category = key.split("|", 4)
-        return cls(int(p), int(w), int(s), cell, category)
+        p, w, s = key.split("|")
+        return cls(int(p), int(w), int(s))
 
     @property
     def end_ms(self) -> int:
@@ -56,6 +58,11 @@ class WindowKey:
 def watermark_key(partition: int) -> str:
     """Table key holding partition ``partition``'s watermark state."""
     return f"{partition}|wm"
+
+
+def is_window_key(key: str) -> bool:
+    """True for a window's table key (not a watermark key)."""
+    return not key.endswith("|wm")
 
 
 def window_start_ms(event_ms: int, *, window_s: int) -> int:
@@ -101,82 +108,161 @@ def incident_frame(accepted: Iterable[tuple[RawMessage, dict[str, Any]]]) -> pl.
     return frame.with_columns(cell_column(res=H3_RES_INCIDENT))
 
 
+def assign_windows(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per incident × window size, with the window's start (epoch ms)."""
+    parts = [
+        frame.select(
+            "partition",
+            "offset",
+            "cell",
+            "category",
+            pl.lit(window_s, dtype=pl.Int32).alias("window_s"),
+            (pl.col("event_ms") - pl.col("event_ms") % (window_s * 1000)).alias("start"),
+        )
+        for window_s in WINDOW_SIZES_S
+    ]
+    return pl.concat(parts)
+
+
+def windows_in(windowed: pl.DataFrame) -> list[WindowId]:
+    """The distinct windows a batch touches."""
+    unique = windowed.select(WINDOW_COLUMNS).unique()
+    return sorted(WindowId(p, w, s) for p, w, s in unique.iter_rows())
+
+
 @dataclass(frozen=True, slots=True)
-class KeyBatch:
-    """The events of one batch that fall into one window key."""
+class WindowDelta:
+    """New counts for one window from one batch, and the batch's highest offset in it."""
 
-    key: WindowKey
-    offsets: tuple[int, ...]
+    window: WindowId
+    counts: dict[str, int]
+    max_offset: int
 
 
-def group_by_window(
-    frame: pl.DataFrame, *, watermark_ms: dict[int, int], lateness_s: int
-) -> tuple[list[KeyBatch], int]:
-    """Group incidents by window key; drop events of already-closed windows.
+def count_new(
+    windowed: pl.DataFrame, *, counted_up_to: Mapping[WindowId, int], closed: set[WindowId]
+) -> tuple[list[WindowDelta], int]:
+    """Count events per window and cell|category, skipping already-counted offsets.
 
-    ``watermark_ms`` is each partition's watermark *before* this batch.
-    Returns the groups and the number of late (dropped) event-window pairs.
+    ``counted_up_to`` holds each window's stored last offset; windows in
+    ``closed`` were already published, so their events are late. Returns the
+    deltas and the number of late event-window pairs.
     """
-    groups: list[KeyBatch] = []
-    late = 0
-    if frame.is_empty():
-        return groups, late
-    wm = pl.DataFrame(
-        {"partition": list(watermark_ms), "wm_ms": list(watermark_ms.values())},
-        schema={"partition": pl.Int32, "wm_ms": pl.Int64},
+    if windowed.is_empty():
+        return [], 0
+    seen = pl.DataFrame(
+        [
+            (w.partition, w.window_s, w.start_ms, counted_up_to.get(w, -1), w in closed)
+            for w in windows_in(windowed)
+        ],
+        schema={
+            "partition": pl.Int32,
+            "window_s": pl.Int32,
+            "start": pl.Int64,
+            "counted": pl.Int64,
+            "closed": pl.Boolean,
+        },
+        orient="row",
     )
-    for window_s in WINDOW_SIZES_S:
-        size_ms = window_s * 1000
-        windowed = (
-            frame.with_columns((pl.col("event_ms") - pl.col("event_ms") % size_ms).alias("start"))
-            .join(wm, on="partition", how="left")
-            .with_columns(
-                (
-                    pl.col("start") + size_ms + lateness_s * 1000 > pl.col("wm_ms").fill_null(-1)
-                ).alias("open")
-            )
-        )
-        late += windowed.height - int(windowed["open"].sum())
-        grouped = (
-            windowed.filter(pl.col("open"))
-            .group_by(["partition", "start", "cell", "category"])
-            .agg(pl.col("offset").sort())
-        )
-        for p, start, cell, category, offsets in grouped.iter_rows():
-            groups.append(KeyBatch(WindowKey(p, window_s, start, cell, category), tuple(offsets)))
-    return groups, late
+    joined = windowed.join(seen, on=WINDOW_COLUMNS, how="left")
+    late = int(joined["closed"].sum())
+    fresh = joined.filter(~pl.col("closed") & (pl.col("offset") > pl.col("counted")))
+    grouped = fresh.group_by([*WINDOW_COLUMNS, "cell", "category"]).agg(
+        pl.len().alias("n"), pl.col("offset").max().alias("max_offset")
+    )
+    deltas: dict[WindowId, WindowDelta] = {}
+    for p, w, s, cell, category, n, max_offset in grouped.iter_rows():
+        window = WindowId(p, w, s)
+        delta = deltas.setdefault(window, WindowDelta(window, {}, -1))
+        delta.counts[f"{cell}|{category}"] = n
+        if max_offset > delta.max_offset:
+            deltas[window] = WindowDelta(window, delta.counts, max_offset)
+    return sorted(deltas.values(), key=lambda d: d.window), late
 
 
-def apply_offsets(current: Sequence[int] | None, offsets: Sequence[int]) -> list[int] | None:
-    """New ``[count, last_offset]`` after counting ``offsets`` (sorted) into a key.
-
-    Offsets at or below the stored ``last_offset`` were counted before a
-    restart and are skipped. Returns None when nothing changes.
-    """
-    count, last = (0, -1) if current is None else (int(current[0]), int(current[1]))
-    fresh = [o for o in offsets if o > last] if offsets and offsets[0] <= last else offsets
-    if not fresh:
-        return None
-    return [count + len(fresh), max(last, fresh[-1])]
+def merge(stored: Mapping[str, Any] | None, delta: WindowDelta) -> dict[str, Any]:
+    """A new table value: stored counts plus the delta (the stored value is not mutated)."""
+    counts = dict(stored["c"]) if stored else {}
+    for key, n in delta.counts.items():
+        counts[key] = counts.get(key, 0) + n
+    last = max(int(stored["o"]) if stored else -1, delta.max_offset)
+    return {"o": last, "c": counts}
 
 
-def is_closed(key: WindowKey, *, watermark_ms: int, lateness_s: int) -> bool:
+def is_closed(window: WindowId, *, watermark_ms: int, lateness_s: int) -> bool:
     """True when the window can no longer receive on-time events."""
-    return key.end_ms + lateness_s * 1000 <= watermark_ms
+    return window.end_ms + lateness_s * 1000 <= watermark_ms
 
 
-def hotspot_record(key: WindowKey, count: int, *, watermark_ms: int) -> dict[str, Any]:
-    """The closed-window record published to ``hotspots`` (a HotspotCount)."""
-    start = datetime.fromtimestamp(key.start_ms / 1000, tz=UTC)
-    return {
-        "event_id": f"{key.window_s}:{key.start_ms}:{key.cell}:{key.category}:p{key.partition}",
-        "event_at": start,
-        "window_s": key.window_s,
-        "window_start_at": start,
-        "window_end_at": datetime.fromtimestamp(key.end_ms / 1000, tz=UTC),
-        "h3_res9": key.cell,
-        "category": key.category,
-        "source_partition": key.partition,
-        "event_count": count,
-        "closed_at": datetime.fromtimestamp(watermark_ms / 1000, tz=UTC),
+MAX_COUNTS_PER_MESSAGE = 2_000
+
+
+def hotspot_id(window: WindowId, *, cell: str, category: str) -> str:
+    """Stable id of one cell × category count: the same window always gets the same id."""
+    return f"{window.window_s}:{window.start_ms}:{cell}:{category}:p{window.partition}"
+
+
+def window_messages(
+    window: WindowId, counts: Mapping[str, int], *, watermark_ms: int
+) -> list[dict[str, Any]]:
+    """The ``hotspots`` messages for one closed window (HotspotWindow records).
+
+    One message carries up to MAX_COUNTS_PER_MESSAGE cell × category counts,
+    sorted, so the same window always yields the same messages and ids.
+    Publishing per window rather than per cell keeps output cost proportional
+    to windows, not to the number of busy cells.
+    """
+    entries = sorted(counts.items())
+    messages = []
+    for chunk, first in enumerate(range(0, max(len(entries), 1), MAX_COUNTS_PER_MESSAGE)):
+        part = entries[first : first + MAX_COUNTS_PER_MESSAGE]
+        messages.append(
+            {
+                "event_id": f"{window.window_s}:{window.start_ms}:p{window.partition}:c{chunk}",
+                "event_at": datetime.fromtimestamp(window.start_ms / 1000, tz=UTC),
+                "window_s": window.window_s,
+                "window_start_at": datetime.fromtimestamp(window.start_ms / 1000, tz=UTC),
+                "window_end_at": datetime.fromtimestamp(window.end_ms / 1000, tz=UTC),
+                "source_partition": window.partition,
+                "closed_at": datetime.fromtimestamp(watermark_ms / 1000, tz=UTC),
+                "counts": [
+                    {
+                        "h3_res9": key.split("|", 1)[0],
+                        "category": key.split("|", 1)[1],
+                        "event_count": n,
+                    }
+                    for key, n in part
+                ],
+            }
+        )
+    return messages
+
+
+def explode(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One HotspotCount row per cell × category of a HotspotWindow message."""
+    window = WindowId(
+        int(message["source_partition"]),
+        int(message["window_s"]),
+        int(message["window_start_at"].timestamp() * 1000),
+    )
+    base = {
+        k: message[k]
+        for k in (
+            "event_at",
+            "window_s",
+            "window_start_at",
+            "window_end_at",
+            "source_partition",
+            "closed_at",
+        )
     }
+    return [
+        {
+            **base,
+            "event_id": hotspot_id(window, cell=c["h3_res9"], category=c["category"]),
+            "h3_res9": c["h3_res9"],
+            "category": c["category"],
+            "event_count": c["event_count"],
+        }
+        for c in message["counts"]
+    ]

@@ -22,6 +22,7 @@ from citybrain.settings import Settings
 from citybrain.topics import DEAD_LETTERS, spec
 from streams.guard import or_exit
 from streams.intake.validate import RawMessage, validate_batch
+from streams.hotspots.windows import explode
 from warehouse.landing import HOTSPOT_COLUMNS, REJECTED_COLUMNS, LandingWriter
 
 SINK_APP_SUFFIX = "-sink"
@@ -59,10 +60,12 @@ def rows_by_topic(events: Sequence[RawMessage]) -> tuple[dict[str, list], int]:
             continue
         try:
             row = parse_derived(message.topic, message.value or b"")
-        except (ValueError, TypeError, AttributeError):
+            rows = explode(row) if message.topic == "hotspots" else [row]
+        except (ValueError, TypeError, AttributeError, KeyError):
             skipped += 1
             continue
-        grouped[message.topic].append((row, message.partition, message.offset))
+        for row in rows:
+            grouped[message.topic].append((row, message.partition, message.offset))
     return grouped, skipped
 
 

@@ -1,0 +1,22 @@
+from streams.intake.validate import RawMessage, rejection_id, validate_batch
+
+GOOD = (
+    b'{"event_id": "r1", "event_at": "2026-07-15T11:00:00Z", "channel": "app",'
+    b' "category": "noise", "lat": 30.27, "lng": 120.15}'
+)
+
+
+def test_bad_records_become_dead_letters_and_good_ones_pass():
+    messages = [
+        RawMessage("reports.citizen", 0, 0, 1_752_577_200_000, GOOD),
+        RawMessage("reports.citizen", 0, 1, 1_752_577_200_000, b"\xff\xfe"),
+        RawMessage("reports.citizen", 0, 2, 1_752_577_200_000, None),
+        RawMessage("reports.citizen", 0, 3, 1_752_577_200_000, GOOD),
+    ]
+    accepted, rejected = validate_batch(messages)
+    assert [m.offset for m, _ in accepted] == [0, 3]
+    assert [r["source_offset"] for r in rejected] == [1, 2]
+    assert rejected[0]["raw_base64"] == "//4="
+    assert "not valid JSON" in rejected[0]["reason"]
+    assert rejected[1]["reason"] == "message has no value"
+    assert rejected[0]["event_id"] == rejection_id(topic="reports.citizen", partition=0, offset=1)
