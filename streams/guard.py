@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -23,14 +24,20 @@ log = logging.getLogger(__name__)
 
 
 async def or_exit(step: Callable[[], Awaitable[T]], *, what: str) -> T:
-    """Await ``step()``; on any exception log it and end the process uncommitted."""
+    """Await ``step()``; on any exception report it and end the process uncommitted."""
     try:
         return await step()
     except Exception:
-        log.critical(
-            "batch failed in %s; exiting without committing offsets\n%s",
-            what,
-            traceback.format_exc(),
-        )
+        message = f"batch failed in {what}; exiting without committing offsets\n"
+        message += traceback.format_exc()
+        log.critical(message)
+        sys.stderr.write(message)
+        sys.stderr.flush()
         logging.shutdown()
-        os._exit(EXIT_BATCH_FAILED)
+        exit_process(EXIT_BATCH_FAILED)
+        raise  # only reached when exit_process is replaced (tests)
+
+
+def exit_process(code: int) -> None:
+    """End the process now: no cleanup, no offset commit (tests replace this)."""
+    os._exit(code)

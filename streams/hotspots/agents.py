@@ -77,7 +77,9 @@ class HotspotCounter:
             if windows.is_closed(window, watermark_ms=wm_ms, lateness_s=self.lateness_s):
                 closed.add(window)
         deltas, late = windows.count_new(
-            windowed, counted_up_to={w: int(v["o"]) for w, v in stored.items()}, closed=closed
+            windowed,
+            counted_up_to={(w, t): int(o) for w, v in stored.items() for t, o in v["o"].items()},
+            closed=closed,
         )
         self.stats["events"] += len(messages)
         self.stats["rejected"] += len(rejections)

@@ -1,11 +1,13 @@
 """Pure window arithmetic and batch aggregation for hotspot counts.
 
 State layout: one table value per (source partition, window size, window
-start) holding ``{"o": last_offset, "c": {"<cell>|<category>": count}}``, so a
-batch costs one table write per window it touches, not one per event.
+start) holding ``{"o": {topic: last_offset}, "c": {"<cell>|<category>": count}}``,
+so a batch costs one table write per window it touches, not one per event.
+Partition P of every incident topic feeds the same table partition P (faust
+assigns co-partitioned topics together), so offsets are kept per topic.
 
-Counting is idempotent: ``o`` is the highest source offset already counted
-into that window. After a crash the worker re-reads from its last committed
+Counting is idempotent: ``o[topic]`` is the highest offset of that topic
+already counted into that window. After a crash the worker re-reads from its last committed
 offset and events at or below ``o`` are skipped, so nothing is counted twice.
 A partition's watermark (highest event time seen) closes windows: a window
 closes when ``window_end + lateness <= watermark``. Events for closed windows
@@ -77,6 +79,7 @@ def incident_frame(accepted: Iterable[tuple[RawMessage, dict[str, Any]]]) -> pl.
     no-parking ROI, a street vendor…); every citizen report counts.
     """
     cols: dict[str, list] = {
+        "topic": [],
         "partition": [],
         "offset": [],
         "event_ms": [],
@@ -88,6 +91,7 @@ def incident_frame(accepted: Iterable[tuple[RawMessage, dict[str, Any]]]) -> pl.
         category = row.get("category")
         if message.topic not in INCIDENT_TOPICS or not category:
             continue
+        cols["topic"].append(message.topic)
         cols["partition"].append(message.partition)
         cols["offset"].append(message.offset)
         cols["event_ms"].append(int(row["event_at"].timestamp() * 1000))
@@ -97,6 +101,7 @@ def incident_frame(accepted: Iterable[tuple[RawMessage, dict[str, Any]]]) -> pl.
     frame = pl.DataFrame(
         cols,
         schema={
+            "topic": pl.Utf8,
             "partition": pl.Int32,
             "offset": pl.Int64,
             "event_ms": pl.Int64,
@@ -112,6 +117,7 @@ def assign_windows(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per incident × window size, with the window's start (epoch ms)."""
     parts = [
         frame.select(
+            "topic",
             "partition",
             "offset",
             "cell",
@@ -132,51 +138,52 @@ def windows_in(windowed: pl.DataFrame) -> list[WindowId]:
 
 @dataclass(frozen=True, slots=True)
 class WindowDelta:
-    """New counts for one window from one batch, and the batch's highest offset in it."""
+    """New counts for one window from one batch, and the batch's highest offset per topic."""
 
     window: WindowId
     counts: dict[str, int]
-    max_offset: int
+    max_offsets: dict[str, int]
 
 
 def count_new(
-    windowed: pl.DataFrame, *, counted_up_to: Mapping[WindowId, int], closed: set[WindowId]
+    windowed: pl.DataFrame,
+    *,
+    counted_up_to: Mapping[tuple[WindowId, str], int],
+    closed: set[WindowId],
 ) -> tuple[list[WindowDelta], int]:
     """Count events per window and cell|category, skipping already-counted offsets.
 
-    ``counted_up_to`` holds each window's stored last offset; windows in
-    ``closed`` were already published, so their events are late. Returns the
-    deltas and the number of late event-window pairs.
+    ``counted_up_to`` holds each (window, topic)'s stored last offset;
+    windows in ``closed`` were already published, so their events are late.
+    Returns the deltas and the number of late event-window pairs.
     """
     if windowed.is_empty():
         return [], 0
-    seen = pl.DataFrame(
-        [
-            (w.partition, w.window_s, w.start_ms, counted_up_to.get(w, -1), w in closed)
-            for w in windows_in(windowed)
-        ],
-        schema={
-            "partition": pl.Int32,
-            "window_s": pl.Int32,
-            "start": pl.Int64,
-            "counted": pl.Int64,
-            "closed": pl.Boolean,
-        },
-        orient="row",
+    pairs = windowed.select([*WINDOW_COLUMNS, "topic"]).unique()
+    seen = pairs.with_columns(
+        pl.Series(
+            "counted",
+            [counted_up_to.get((WindowId(p, w, s), t), -1) for p, w, s, t in pairs.iter_rows()],
+            dtype=pl.Int64,
+        ),
+        pl.Series(
+            "closed",
+            [WindowId(p, w, s) in closed for p, w, s, _ in pairs.iter_rows()],
+            dtype=pl.Boolean,
+        ),
     )
-    joined = windowed.join(seen, on=WINDOW_COLUMNS, how="left")
+    joined = windowed.join(seen, on=[*WINDOW_COLUMNS, "topic"], how="left")
     late = int(joined["closed"].sum())
     fresh = joined.filter(~pl.col("closed") & (pl.col("offset") > pl.col("counted")))
-    grouped = fresh.group_by([*WINDOW_COLUMNS, "cell", "category"]).agg(
-        pl.len().alias("n"), pl.col("offset").max().alias("max_offset")
-    )
+    counts = fresh.group_by([*WINDOW_COLUMNS, "cell", "category"]).agg(pl.len().alias("n"))
+    offsets = fresh.group_by([*WINDOW_COLUMNS, "topic"]).agg(pl.col("offset").max())
     deltas: dict[WindowId, WindowDelta] = {}
-    for p, w, s, cell, category, n, max_offset in grouped.iter_rows():
+    for p, w, s, cell, category, n in counts.iter_rows():
         window = WindowId(p, w, s)
-        delta = deltas.setdefault(window, WindowDelta(window, {}, -1))
+        delta = deltas.setdefault(window, WindowDelta(window, {}, {}))
         delta.counts[f"{cell}|{category}"] = n
-        if max_offset > delta.max_offset:
-            deltas[window] = WindowDelta(window, delta.counts, max_offset)
+    for p, w, s, topic, max_offset in offsets.iter_rows():
+        deltas[WindowId(p, w, s)].max_offsets[topic] = max_offset
     return sorted(deltas.values(), key=lambda d: d.window), late
 
 
@@ -185,8 +192,10 @@ def merge(stored: Mapping[str, Any] | None, delta: WindowDelta) -> dict[str, Any
     counts = dict(stored["c"]) if stored else {}
     for key, n in delta.counts.items():
         counts[key] = counts.get(key, 0) + n
-    last = max(int(stored["o"]) if stored else -1, delta.max_offset)
-    return {"o": last, "c": counts}
+    offsets = dict(stored["o"]) if stored else {}
+    for topic, offset in delta.max_offsets.items():
+        offsets[topic] = max(offsets.get(topic, -1), offset)
+    return {"o": offsets, "c": counts}
 
 
 def is_closed(window: WindowId, *, watermark_ms: int, lateness_s: int) -> bool:

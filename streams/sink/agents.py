@@ -21,8 +21,8 @@ from citybrain.contracts import SOURCE_TOPICS
 from citybrain.settings import Settings
 from citybrain.topics import DEAD_LETTERS, spec
 from streams.guard import or_exit
-from streams.intake.validate import RawMessage, validate_batch
 from streams.hotspots.windows import explode
+from streams.intake.validate import RawMessage, validate_batch
 from warehouse.landing import HOTSPOT_COLUMNS, REJECTED_COLUMNS, LandingWriter
 
 SINK_APP_SUFFIX = "-sink"

@@ -57,24 +57,42 @@ def test_count_new_groups_by_cell_and_category():
     deltas, late = windows.count_new(frame, counted_up_to={}, closed=set())
     five = next(d for d in deltas if d.window.window_s == 300)
     assert five.counts == {f"{CELL}|exposed_garbage": 2, f"{CELL}|noise": 1}
-    assert five.max_offset == 3 and late == 0
+    assert five.max_offsets == {"reports.citizen": 3} and late == 0
 
 
 def test_already_counted_offsets_and_closed_windows_are_skipped():
     frame = windowed(report(10), report(11), report(12, minute=7))
     first = windows.WindowId(0, 300, T0_MS)
     hour = windows.WindowId(0, 3600, T0_MS)
-    deltas, late = windows.count_new(frame, counted_up_to={hour: 11}, closed={first})
+    deltas, late = windows.count_new(
+        frame, counted_up_to={(hour, "reports.citizen"): 11}, closed={first}
+    )
     by_window = {d.window: d for d in deltas}
     assert first not in by_window and late == 2
     assert by_window[hour].counts == {f"{CELL}|exposed_garbage": 1}
 
 
+def test_offsets_of_different_topics_are_kept_apart():
+    video = (
+        RawMessage("detections.video", 0, 5000, 0, b""),
+        {"event_at": T0, "lat": 30.27, "lng": 120.15, "category": "illegal_parking"},
+    )
+    frame = windowed(video, report(7))
+    hour = windows.WindowId(0, 3600, T0_MS)
+    # video offset 5000 already counted; report offset 7 is new despite being smaller
+    deltas, _ = windows.count_new(
+        frame, counted_up_to={(hour, "detections.video"): 5000}, closed=set()
+    )
+    delta = next(d for d in deltas if d.window == hour)
+    assert delta.counts == {f"{CELL}|exposed_garbage": 1}
+    assert delta.max_offsets == {"reports.citizen": 7}
+
+
 def test_merge_adds_counts_without_mutating_the_stored_value():
-    stored = {"o": 5, "c": {"a|x": 2}}
-    delta = windows.WindowDelta(windows.WindowId(0, 300, 0), {"a|x": 1, "b|y": 4}, 9)
-    assert windows.merge(stored, delta) == {"o": 9, "c": {"a|x": 3, "b|y": 4}}
-    assert stored == {"o": 5, "c": {"a|x": 2}}
+    stored = {"o": {"t": 5}, "c": {"a|x": 2}}
+    delta = windows.WindowDelta(windows.WindowId(0, 300, 0), {"a|x": 1, "b|y": 4}, {"t": 9, "u": 1})
+    assert windows.merge(stored, delta) == {"o": {"t": 9, "u": 1}, "c": {"a|x": 3, "b|y": 4}}
+    assert stored == {"o": {"t": 5}, "c": {"a|x": 2}}
 
 
 def test_closing_and_the_published_messages():
