@@ -1,0 +1,1 @@
+"""citybrain replay (being written)."""
