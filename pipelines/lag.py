@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 
 async def group_lag(bootstrap: str, group: str, topics: Iterable[str]) -> dict[str, int]:
@@ -69,8 +70,12 @@ async def wait_caught_up(
     groups = {g: list(t) for g, t in groups.items()}
     calm = 0
     while True:
-        lags = {g: await group_lag(bootstrap, g, t) for g, t in groups.items()}
-        calm = calm + 1 if all(v == 0 for lag in lags.values() for v in lag.values()) else 0
+        try:
+            lags = {g: await group_lag(bootstrap, g, t) for g, t in groups.items()}
+            caught_up = all(v == 0 for lag in lags.values() for v in lag.values())
+        except KafkaError as exc:  # e.g. the group coordinator is still being elected
+            lags, caught_up = {"error": {type(exc).__name__: -1}}, False
+        calm = calm + 1 if caught_up else 0
         if calm >= stable_polls:
             return lags
         if time.monotonic() > deadline:

@@ -69,7 +69,7 @@ async def replay(
         enable_idempotence=True,
         linger_ms=20,
         max_batch_size=1_048_576,
-        compression_type="lz4",
+        compression_type=None,
         request_timeout_ms=60_000,
     )
     await producer.start()

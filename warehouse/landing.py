@@ -182,3 +182,58 @@ def write_atomically(table: pa.Table, path: Path) -> None:
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def landed_topics() -> tuple[str, ...]:
+    """Every topic the sink lands, in registry order."""
+    from citybrain.topics import DEAD_LETTERS, SOURCES
+
+    return (*(s.name for s in SOURCES), "hotspots", *(d.name for d in DEAD_LETTERS))
+
+
+def view_name(topic: str) -> str:
+    """The warehouse view over a topic's landing files, e.g. ``landing.gps_fixes``."""
+    return "landing." + topic.replace(".", "_")
+
+
+def ensure_schema_files(root: Path) -> list[Path]:
+    """Write an empty, typed ``_schema.parquet`` per landed topic where missing.
+
+    Readers glob ``<topic>/**/*.parquet``; the empty file means the glob always
+    matches and always carries the full schema, even before any data lands.
+    """
+    written = []
+    for topic in landed_topics():
+        path = Path(root) / topic / "_schema.parquet"
+        if not path.exists():
+            write_atomically(arrow_schema(topic).empty_table(), path)
+            written.append(path)
+    return written
+
+
+def view_statements(root: Path) -> list[str]:
+    """DuckDB statements creating one view per landed topic over its Parquet files."""
+    statements = ["CREATE SCHEMA IF NOT EXISTS landing"]
+    for topic in landed_topics():
+        glob = str(Path(root).resolve() / topic / "**" / "*.parquet").replace("'", "''")
+        statements.append(
+            f"CREATE OR REPLACE VIEW {view_name(topic)} AS "
+            f"SELECT * FROM read_parquet('{glob}', union_by_name = true)"
+        )
+    return statements
+
+
+SQL_TYPES = {"string": "TEXT", "timestamp": "TIMESTAMPTZ", "double": "DOUBLE", "int": "INT",
+             "bigint": "BIGINT"}
+
+
+def external_models() -> list[dict[str, Any]]:
+    """SQLMesh external-model declarations of the landing views, typed from the contracts."""
+    return [
+        {
+            "name": view_name(topic),
+            "description": f"Landed records of Kafka topic {topic} (Parquet, hourly partitions)",
+            "columns": {name: SQL_TYPES[kind] for name, kind in topic_columns(topic).items()},
+        }
+        for topic in landed_topics()
+    ]

@@ -16,7 +16,13 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from pipelines.cli import broker, replay  # noqa: F401  (commands register on import)
+    from pipelines.cli import (  # noqa: F401  (commands register on import)
+        broker,
+        demo,
+        plan,
+        replay,
+        worker,
+    )
 
 
 _register()
