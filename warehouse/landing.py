@@ -36,6 +36,7 @@ HOTSPOT_COLUMNS: dict[str, str] = {
     "window_end_at": "timestamp",
     "h3_res9": "string",
     "category": "string",
+    "source_topic": "string",
     "source_partition": "int",
     "event_count": "bigint",
     "closed_at": "timestamp",
@@ -223,8 +224,13 @@ def view_statements(root: Path) -> list[str]:
     return statements
 
 
-SQL_TYPES = {"string": "TEXT", "timestamp": "TIMESTAMPTZ", "double": "DOUBLE", "int": "INT",
-             "bigint": "BIGINT"}
+SQL_TYPES = {
+    "string": "TEXT",
+    "timestamp": "TIMESTAMPTZ",
+    "double": "DOUBLE",
+    "int": "INT",
+    "bigint": "BIGINT",
+}
 
 
 def external_models() -> list[dict[str, Any]]:

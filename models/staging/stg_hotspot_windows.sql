@@ -1,4 +1,4 @@
-/* The stream's closed-window hotspot counts, as landed: one row per window x cell x category x source partition. */
+/* The stream's closed-window hotspot counts, as landed: one row per window x cell x category x source topic-partition. */
 MODEL (
   name staging.stg_hotspot_windows,
   kind INCREMENTAL_BY_TIME_RANGE (time_column window_start_at),
@@ -25,7 +25,8 @@ SELECT
   (window_end_at AT TIME ZONE 'UTC')::TIMESTAMP AS window_end_at, /* UTC, exclusive */
   h3_res9::TEXT AS h3_res9,
   category::TEXT AS category,
-  source_partition::INT AS source_partition, /* counts are partial per source partition */
+  source_topic::TEXT AS source_topic, /* counts are partial per source topic ... */
+  source_partition::INT AS source_partition, /* ... and partition */
   event_count::BIGINT AS event_count,
   (closed_at AT TIME ZONE 'UTC')::TIMESTAMP AS closed_at /* event-time watermark at closing */
 FROM landed

@@ -2,9 +2,10 @@
 
 Consumes ``detections.video`` and ``reports.citizen`` in batches, validates
 them (failures go to ``<topic>.rejected``), counts incidents per key with one
-table update per key per batch, and publishes each closed window to
+table update per window per batch, and publishes each closed window to
 ``hotspots``. The table ``hotspot_counts`` is co-partitioned with its sources:
-every key starts with its source partition.
+every key starts with its source topic and partition, and is written to the
+changelog partition of that source partition.
 """
 
 from __future__ import annotations
@@ -30,13 +31,17 @@ BATCH_WITHIN_S = 0.5
 NO_CLOSE = 2**62
 
 
-def max_event_ms_by_partition(accepted: list[tuple[RawMessage, dict]]) -> dict[int, int]:
-    """Highest event time (epoch ms) of valid records per partition: the watermark input."""
-    result: dict[int, int] = {}
+Source = tuple[str, int]  # (topic, partition): one ordered Kafka log
+
+
+def max_event_ms_by_source(accepted: list[tuple[RawMessage, dict]]) -> dict[Source, int]:
+    """Highest event time (epoch ms) of valid records per source: the watermark input."""
+    result: dict[Source, int] = {}
     for message, row in accepted:
+        source = (message.topic, message.partition)
         ms = int(row["event_at"].timestamp() * 1000)
-        if ms > result.get(message.partition, -1):
-            result[message.partition] = ms
+        if ms > result.get(source, -1):
+            result[source] = ms
     return result
 
 
@@ -62,60 +67,62 @@ class HotspotCounter:
         messages = [RawMessage.from_event(e) for e in events]
         accepted, rejections = validate_batch(messages)
         await self._dead_letter(rejections)
-        last_event: dict[int, EventT] = {}
+        last_event: dict[Source, EventT] = {}
         for event in events:
-            last_event[event.message.partition] = event
-        watermarks = {p: self._watermark(p, e) for p, e in last_event.items()}
+            last_event[(event.message.topic, event.message.partition)] = event
+        watermarks = {src: self._watermark(src, e) for src, e in last_event.items()}
         windowed = windows.assign_windows(windows.incident_frame(accepted))
         stored: dict[windows.WindowId, dict] = {}
         closed: set[windows.WindowId] = set()
         for window in windows.windows_in(windowed):
-            value = self._read(last_event[window.partition], window.encode())
+            source = (window.topic, window.partition)
+            value = self._read(last_event[source], window.encode())
             if value is not None:
                 stored[window] = value
-            wm_ms = watermarks[window.partition][0]
-            if windows.is_closed(window, watermark_ms=wm_ms, lateness_s=self.lateness_s):
+            if windows.is_closed(
+                window, watermark_ms=watermarks[source][0], lateness_s=self.lateness_s
+            ):
                 closed.add(window)
         deltas, late = windows.count_new(
-            windowed,
-            counted_up_to={(w, t): int(o) for w, v in stored.items() for t, o in v["o"].items()},
-            closed=closed,
+            windowed, counted_up_to={w: int(v["o"]) for w, v in stored.items()}, closed=closed
         )
         self.stats["events"] += len(messages)
         self.stats["rejected"] += len(rejections)
         self.stats["late"] += late
-        by_partition: dict[int, list[windows.WindowDelta]] = defaultdict(list)
+        by_source: dict[Source, list[windows.WindowDelta]] = defaultdict(list)
         for delta in deltas:
-            by_partition[delta.window.partition].append(delta)
-        max_event_ms = max_event_ms_by_partition(accepted)
-        for partition, event in last_event.items():
+            by_source[(delta.window.topic, delta.window.partition)].append(delta)
+        max_event_ms = max_event_ms_by_source(accepted)
+        for source, event in last_event.items():
             await self._apply(
+                source,
                 event,
-                by_partition.get(partition, []),
+                by_source.get(source, []),
                 stored,
-                watermarks[partition],
-                max_event_ms.get(partition),
+                watermarks[source],
+                max_event_ms.get(source),
             )
 
     def _read(self, event: EventT, key: str) -> Any:
         with event_context(event):
             return self.table.get(key)
 
-    def _watermark(self, partition: int, event: EventT) -> list[int]:
-        state = self._read(event, windows.watermark_key(partition))
+    def _watermark(self, source: Source, event: EventT) -> list[int]:
+        state = self._read(event, windows.watermark_key(*source))
         return [-1, NO_CLOSE] if state is None else [int(state[0]), int(state[1])]
 
     async def _apply(
         self,
+        source: Source,
         event: EventT,
         deltas: list[windows.WindowDelta],
         stored: dict[windows.WindowId, dict],
         watermark: list[int],
         max_event_ms: int | None,
     ) -> None:
-        partition = event.message.partition
         wm_ms, next_close_ms = watermark
         lateness_ms = self.lateness_s * 1000
+        wm_key = windows.watermark_key(*source)
         with event_context(event):
             for delta in deltas:
                 self.table[delta.window.encode()] = windows.merge(stored.get(delta.window), delta)
@@ -124,14 +131,14 @@ class HotspotCounter:
             if [new_wm, next_close_ms] != watermark:
                 # the watermark is persisted before any window is deleted, so a
                 # restart never re-opens a window it has already published
-                self.table[windows.watermark_key(partition)] = [new_wm, next_close_ms]
+                self.table[wm_key] = [new_wm, next_close_ms]
             if new_wm >= next_close_ms:
-                remaining = await self._close_windows(partition, new_wm)
-                self.table[windows.watermark_key(partition)] = [new_wm, remaining]
+                remaining = await self._close_windows(source, new_wm)
+                self.table[wm_key] = [new_wm, remaining]
 
-    async def _close_windows(self, partition: int, wm_ms: int) -> int:
-        """Publish and delete closed windows; return the next close time (ms)."""
-        prefix = f"{partition}|"
+    async def _close_windows(self, source: Source, wm_ms: int) -> int:
+        """Publish and delete one source's closed windows; return its next close time (ms)."""
+        prefix = windows.source_prefix(*source)
         closing: list[tuple[str, windows.WindowId]] = []
         next_close_ms = NO_CLOSE
         for key in list(self.table.keys()):
@@ -146,8 +153,9 @@ class HotspotCounter:
         for key, window in closing:
             counts = self.table[key]["c"]
             for message in windows.window_messages(window, counts, watermark_ms=wm_ms):
-                key_bytes = message["event_id"].encode()
-                futures.append(await self.out.send(key=key_bytes, value=encode_row(message)))
+                futures.append(
+                    await self.out.send(key=message["event_id"].encode(), value=encode_row(message))
+                )
         # a window is deleted only once its records are durably in Kafka
         await asyncio.gather(*futures)
         for key, _ in closing:

@@ -18,7 +18,7 @@ class CellCount(faust.Record, serializer="json"):
 class HotspotWindow(faust.Record, serializer="json", isodates=True):
     """The counts of one closed window of one source partition (a ``hotspots`` message).
 
-    Counts are per source partition: consumers sum partitions. A large window
+    Counts are per source topic-partition: consumers sum them. A large window
     is split over several messages (``event_id`` ends in the chunk number).
     ``closed_at`` is the partition's event-time watermark when the window
     closed, so re-processing yields identical messages.
@@ -29,6 +29,7 @@ class HotspotWindow(faust.Record, serializer="json", isodates=True):
     window_s: int
     window_start_at: datetime
     window_end_at: datetime
+    source_topic: str
     source_partition: int
     closed_at: datetime
     counts: list[CellCount]

@@ -1,18 +1,20 @@
 """Pure window arithmetic and batch aggregation for hotspot counts.
 
-State layout: one table value per (source partition, window size, window
-start) holding ``{"o": {topic: last_offset}, "c": {"<cell>|<category>": count}}``,
-so a batch costs one table write per window it touches, not one per event.
-Partition P of every incident topic feeds the same table partition P (faust
-assigns co-partitioned topics together), so offsets are kept per topic.
+State is kept per source *topic-partition* (a "source": one ordered Kafka
+log). One table value per (source, window size, window start) holds
+``{"o": last_offset, "c": {"<cell>|<category>": count}}``, so a batch costs
+one table write per window it touches, not one per event.
 
-Counting is idempotent: ``o[topic]`` is the highest offset of that topic
-already counted into that window. After a crash the worker re-reads from its last committed
-offset and events at or below ``o`` are skipped, so nothing is counted twice.
-A partition's watermark (highest event time seen) closes windows: a window
-closes when ``window_end + lateness <= watermark``. Events for closed windows
-are late and not counted by the stream; they still land in the warehouse,
-whose marts are complete.
+Counting is idempotent: ``o`` is the highest offset of that source already
+counted into the window. After a crash the worker re-reads from its last
+committed offset and events at or below ``o`` are skipped.
+
+Each source's watermark (the highest event time it has shown) closes its
+windows: a window closes when ``window_end + lateness <= watermark``. Because
+a source is one ordered log, its watermark does not depend on how fast other
+topics or partitions are consumed, so the published counts are the same
+whatever the interleaving, crash or restart. Events for a closed window are
+late and not counted by the stream; they still land in the warehouse.
 """
 
 from __future__ import annotations
@@ -30,26 +32,28 @@ from streams.intake.validate import RawMessage
 
 WINDOW_SIZES_S: tuple[int, ...] = (300, 3600)
 INCIDENT_TOPICS: tuple[str, ...] = (video.TOPIC, report.TOPIC)
-WINDOW_COLUMNS = ["partition", "window_s", "start"]
+WINDOW_COLUMNS = ["topic", "partition", "window_s", "start"]
+MAX_COUNTS_PER_MESSAGE = 2_000
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class WindowId:
-    """(source partition, window size in seconds, window start in epoch ms)."""
+    """(source topic, source partition, window size in s, window start in epoch ms)."""
 
+    topic: str
     partition: int
     window_s: int
     start_ms: int
 
     def encode(self) -> str:
         """Table key string."""
-        return f"{self.partition}|{self.window_s}|{self.start_ms}"
+        return f"{self.topic}|{self.partition}|{self.window_s}|{self.start_ms}"
 
     @classmethod
     def decode(cls, key: str) -> WindowId:
         """Parse a table key string."""
-        p, w, s = key.split("|")
-        return cls(int(p), int(w), int(s))
+        topic, p, w, s = key.split("|")
+        return cls(topic, int(p), int(w), int(s))
 
     @property
     def end_ms(self) -> int:
@@ -57,9 +61,14 @@ class WindowId:
         return self.start_ms + self.window_s * 1000
 
 
-def watermark_key(partition: int) -> str:
-    """Table key holding partition ``partition``'s watermark state."""
-    return f"{partition}|wm"
+def source_prefix(topic: str, partition: int) -> str:
+    """Prefix of every table key of one source."""
+    return f"{topic}|{partition}|"
+
+
+def watermark_key(topic: str, partition: int) -> str:
+    """Table key holding one source's watermark state."""
+    return f"{source_prefix(topic, partition)}wm"
 
 
 def is_window_key(key: str) -> bool:
@@ -115,75 +124,75 @@ def incident_frame(accepted: Iterable[tuple[RawMessage, dict[str, Any]]]) -> pl.
 
 def assign_windows(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per incident × window size, with the window's start (epoch ms)."""
-    parts = [
-        frame.select(
-            "topic",
-            "partition",
-            "offset",
-            "cell",
-            "category",
-            pl.lit(window_s, dtype=pl.Int32).alias("window_s"),
-            (pl.col("event_ms") - pl.col("event_ms") % (window_s * 1000)).alias("start"),
-        )
-        for window_s in WINDOW_SIZES_S
-    ]
-    return pl.concat(parts)
+    return pl.concat(
+        [
+            frame.select(
+                "topic",
+                "partition",
+                "offset",
+                "cell",
+                "category",
+                pl.lit(window_s, dtype=pl.Int32).alias("window_s"),
+                (pl.col("event_ms") - pl.col("event_ms") % (window_s * 1000)).alias("start"),
+            )
+            for window_s in WINDOW_SIZES_S
+        ]
+    )
 
 
 def windows_in(windowed: pl.DataFrame) -> list[WindowId]:
     """The distinct windows a batch touches."""
     unique = windowed.select(WINDOW_COLUMNS).unique()
-    return sorted(WindowId(p, w, s) for p, w, s in unique.iter_rows())
+    return sorted(WindowId(t, p, w, s) for t, p, w, s in unique.iter_rows())
 
 
 @dataclass(frozen=True, slots=True)
 class WindowDelta:
-    """New counts for one window from one batch, and the batch's highest offset per topic."""
+    """New counts for one window from one batch, and the batch's highest offset in it."""
 
     window: WindowId
     counts: dict[str, int]
-    max_offsets: dict[str, int]
+    max_offset: int
 
 
 def count_new(
-    windowed: pl.DataFrame,
-    *,
-    counted_up_to: Mapping[tuple[WindowId, str], int],
-    closed: set[WindowId],
+    windowed: pl.DataFrame, *, counted_up_to: Mapping[WindowId, int], closed: set[WindowId]
 ) -> tuple[list[WindowDelta], int]:
     """Count events per window and cell|category, skipping already-counted offsets.
 
-    ``counted_up_to`` holds each (window, topic)'s stored last offset;
-    windows in ``closed`` were already published, so their events are late.
-    Returns the deltas and the number of late event-window pairs.
+    ``counted_up_to`` holds each window's stored last offset; windows in
+    ``closed`` were already published, so their events are late. Returns the
+    deltas and the number of late event-window pairs.
     """
     if windowed.is_empty():
         return [], 0
-    pairs = windowed.select([*WINDOW_COLUMNS, "topic"]).unique()
-    seen = pairs.with_columns(
-        pl.Series(
-            "counted",
-            [counted_up_to.get((WindowId(p, w, s), t), -1) for p, w, s, t in pairs.iter_rows()],
-            dtype=pl.Int64,
-        ),
-        pl.Series(
-            "closed",
-            [WindowId(p, w, s) in closed for p, w, s, _ in pairs.iter_rows()],
-            dtype=pl.Boolean,
-        ),
+    seen = pl.DataFrame(
+        [
+            (w.topic, w.partition, w.window_s, w.start_ms, counted_up_to.get(w, -1), w in closed)
+            for w in windows_in(windowed)
+        ],
+        schema={
+            "topic": pl.Utf8,
+            "partition": pl.Int32,
+            "window_s": pl.Int32,
+            "start": pl.Int64,
+            "counted": pl.Int64,
+            "closed": pl.Boolean,
+        },
+        orient="row",
     )
-    joined = windowed.join(seen, on=[*WINDOW_COLUMNS, "topic"], how="left")
+    joined = windowed.join(seen, on=WINDOW_COLUMNS, how="left")
     late = int(joined["closed"].sum())
     fresh = joined.filter(~pl.col("closed") & (pl.col("offset") > pl.col("counted")))
-    counts = fresh.group_by([*WINDOW_COLUMNS, "cell", "category"]).agg(pl.len().alias("n"))
-    offsets = fresh.group_by([*WINDOW_COLUMNS, "topic"]).agg(pl.col("offset").max())
+    grouped = fresh.group_by([*WINDOW_COLUMNS, "cell", "category"]).agg(
+        pl.len().alias("n"), pl.col("offset").max().alias("max_offset")
+    )
     deltas: dict[WindowId, WindowDelta] = {}
-    for p, w, s, cell, category, n in counts.iter_rows():
-        window = WindowId(p, w, s)
-        delta = deltas.setdefault(window, WindowDelta(window, {}, {}))
+    for t, p, w, s, cell, category, n, max_offset in grouped.iter_rows():
+        window = WindowId(t, p, w, s)
+        delta = deltas.get(window) or WindowDelta(window, {}, -1)
         delta.counts[f"{cell}|{category}"] = n
-    for p, w, s, topic, max_offset in offsets.iter_rows():
-        deltas[WindowId(p, w, s)].max_offsets[topic] = max_offset
+        deltas[window] = WindowDelta(window, delta.counts, max(delta.max_offset, max_offset))
     return sorted(deltas.values(), key=lambda d: d.window), late
 
 
@@ -192,10 +201,8 @@ def merge(stored: Mapping[str, Any] | None, delta: WindowDelta) -> dict[str, Any
     counts = dict(stored["c"]) if stored else {}
     for key, n in delta.counts.items():
         counts[key] = counts.get(key, 0) + n
-    offsets = dict(stored["o"]) if stored else {}
-    for topic, offset in delta.max_offsets.items():
-        offsets[topic] = max(offsets.get(topic, -1), offset)
-    return {"o": offsets, "c": counts}
+    last = max(int(stored["o"]) if stored else -1, delta.max_offset)
+    return {"o": last, "c": counts}
 
 
 def is_closed(window: WindowId, *, watermark_ms: int, lateness_s: int) -> bool:
@@ -203,12 +210,11 @@ def is_closed(window: WindowId, *, watermark_ms: int, lateness_s: int) -> bool:
     return window.end_ms + lateness_s * 1000 <= watermark_ms
 
 
-MAX_COUNTS_PER_MESSAGE = 2_000
-
-
 def hotspot_id(window: WindowId, *, cell: str, category: str) -> str:
     """Stable id of one cell × category count: the same window always gets the same id."""
-    return f"{window.window_s}:{window.start_ms}:{cell}:{category}:p{window.partition}"
+    return (
+        f"{window.window_s}:{window.start_ms}:{cell}:{category}:{window.topic}:p{window.partition}"
+    )
 
 
 def window_messages(
@@ -222,16 +228,21 @@ def window_messages(
     to windows, not to the number of busy cells.
     """
     entries = sorted(counts.items())
+    start = datetime.fromtimestamp(window.start_ms / 1000, tz=UTC)
     messages = []
     for chunk, first in enumerate(range(0, max(len(entries), 1), MAX_COUNTS_PER_MESSAGE)):
         part = entries[first : first + MAX_COUNTS_PER_MESSAGE]
         messages.append(
             {
-                "event_id": f"{window.window_s}:{window.start_ms}:p{window.partition}:c{chunk}",
-                "event_at": datetime.fromtimestamp(window.start_ms / 1000, tz=UTC),
+                "event_id": (
+                    f"{window.window_s}:{window.start_ms}:{window.topic}:"
+                    f"p{window.partition}:c{chunk}"
+                ),
+                "event_at": start,
                 "window_s": window.window_s,
-                "window_start_at": datetime.fromtimestamp(window.start_ms / 1000, tz=UTC),
+                "window_start_at": start,
                 "window_end_at": datetime.fromtimestamp(window.end_ms / 1000, tz=UTC),
+                "source_topic": window.topic,
                 "source_partition": window.partition,
                 "closed_at": datetime.fromtimestamp(watermark_ms / 1000, tz=UTC),
                 "counts": [
@@ -250,6 +261,7 @@ def window_messages(
 def explode(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One HotspotCount row per cell × category of a HotspotWindow message."""
     window = WindowId(
+        message["source_topic"],
         int(message["source_partition"]),
         int(message["window_s"]),
         int(message["window_start_at"].timestamp() * 1000),
@@ -261,6 +273,7 @@ def explode(message: Mapping[str, Any]) -> list[dict[str, Any]]:
             "window_s",
             "window_start_at",
             "window_end_at",
+            "source_topic",
             "source_partition",
             "closed_at",
         )

@@ -121,7 +121,7 @@ async def test_counts_close_and_dead_letter(harness_factory):
     }
     # partition 1 saw no later event: its windows stay open, counted in the table
     open_keys = [k for k in list(counter.table.keys()) if not k.endswith("|wm")]
-    assert sorted(k.split("|")[0] for k in open_keys) == ["0", "0", "1", "1"]
+    assert sorted(k.split("|")[1] for k in open_keys) == ["0", "0", "1", "1"]
     assert [d["reason"][:14] for d in harness.dead] == ["not valid JSON"]
     assert counter.stats["rejected"] == 1 and counter.stats["late"] == 0
 

@@ -1,0 +1,194 @@
+"""The spine's acceptance test, through the real broker, worker, sink and SQLMesh.
+
+Replays the demo county's day while killing the stream worker and the sink
+with SIGKILL mid-replay, then checks that the warehouse mart and the stream's
+own closed-window counts equal the same counts computed directly from the
+generator's events, exactly; and that every malformed record was
+dead-lettered with a reason while the worker stayed up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import h3
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from citybrain.contracts import SOURCE_TOPICS, decode, encode_row
+from citybrain.topics import INCIDENT_PARTITIONS, registry
+from connectors import deepstream
+from pipelines import processes
+from pipelines.demo import consumer_groups
+from pipelines.lag import group_lag, wait_caught_up
+from pipelines.plan import run_plan
+from pipelines.replay import replay
+from pipelines.scenarios.demo_county import build
+from pipelines.topics_admin import create_topics
+from streams.sink.agents import SINK_APP_SUFFIX
+
+SCALE = 0.3
+
+
+def expected_counts(messages) -> Counter:
+    """(cell, category, UTC hour) -> incidents, computed directly from the events."""
+    counts: Counter = Counter()
+    for m in messages:
+        if m.topic not in ("detections.video", "reports.citizen") or not m.valid:
+            continue
+        row = decode(m.topic, m.value)
+        if row["category"]:
+            hour = row["event_at"].replace(minute=0, second=0, microsecond=0, tzinfo=None)
+            cell = h3.latlng_to_cell(row["lat"], row["lng"], 9)
+            counts[(cell, row["category"], hour)] += 1
+    return counts
+
+
+def tail_messages(after: datetime) -> list[tuple[str, int, bytes]]:
+    """One incident per partition of each incident topic, well after the day.
+
+    Their event time advances every partition's watermark past the day's last
+    window, so the stream closes and publishes all of the day's windows.
+    """
+    out = []
+    for p in range(INCIDENT_PARTITIONS):
+        at = after + timedelta(minutes=p)
+        out.append(
+            (
+                "reports.citizen",
+                p,
+                encode_row(
+                    {
+                        "event_id": f"tail-report-{p}",
+                        "event_at": at,
+                        "channel": "app",
+                        "category": "noise",
+                        "lat": 30.25,
+                        "lng": 120.15,
+                    }
+                ),
+            )
+        )
+        out.append(
+            (
+                "detections.video",
+                p,
+                deepstream.encode(
+                    deepstream.full_message(
+                        message_id=f"tail-video-{p}",
+                        event_id=f"tail-{p}",
+                        at=at,
+                        camera_id="CAM-TAIL",
+                        camera_lat=30.25,
+                        camera_lng=120.15,
+                        object_id=f"tail-{p}",
+                        label="small_ad",
+                        event_type="stopped",
+                        lat=30.25,
+                        lng=120.15,
+                        bbox_px=(1, 1, 20, 20),
+                        confidence=0.9,
+                    )
+                ),
+            )
+        )
+    return out
+
+
+async def publish_tail(bootstrap: str, tail) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for topic, partition, value in tail:
+            await producer.send_and_wait(topic, value, partition=partition)
+    finally:
+        await producer.stop()
+
+
+def wait_for_progress(bootstrap: str, group: str, topics, timeout_s: float = 120) -> None:
+    """Return once ``group`` has committed some, but not all, of its backlog."""
+    deadline = time.monotonic() + timeout_s
+    start = None
+    while time.monotonic() < deadline:
+        try:
+            lag = sum(asyncio.run(group_lag(bootstrap, group, topics)).values())
+        except KafkaError:
+            lag = None
+        if lag is not None:
+            start = lag if start is None else start
+            if 0 < lag < start:
+                return
+            assert lag > 0, f"{group} finished its backlog before it could be killed"
+        time.sleep(0.05)
+    raise AssertionError(f"{group} made no progress in {timeout_s}s")
+
+
+def mart(con, name: str) -> Counter:
+    rows = con.execute(f"SELECT h3_res9, category, hour_start_at, event_count FROM {name}")
+    return Counter({(c, k, h): n for c, k, h, n in rows.fetchall()})
+
+
+@pytest.mark.integration
+def test_demo_day_survives_sigkill_and_counts_exactly(settings_env, kafka):
+    settings = replace(settings_env, app_id="e2e", hotspot_lateness_s=300)
+    asyncio.run(create_topics(kafka.bootstrap, registry(settings.app_id)))
+    scenario = build(scale=SCALE)
+    half = len(scenario.messages) * 2 // 3
+    log_dir = settings.home / "logs"
+    worker = processes.start("worker", settings, log_dir=log_dir)
+    sink = processes.start("sink", settings, log_dir=log_dir)
+    try:
+        asyncio.run(replay(scenario.messages[:half], bootstrap=kafka.bootstrap, speed=None))
+        # kill each as soon as it has committed part of its backlog, i.e. mid-stream
+        wait_for_progress(kafka.bootstrap, settings.app_id + SINK_APP_SUFFIX, SOURCE_TOPICS)
+        assert sink.kill() == -9
+        wait_for_progress(kafka.bootstrap, settings.app_id, SOURCE_TOPICS)
+        assert worker.kill() == -9
+        worker = processes.start("worker", settings, log_dir=log_dir, name="worker-2")
+        asyncio.run(replay(scenario.messages[half:], bootstrap=kafka.bootstrap, speed=None))
+        sink = processes.start("sink", settings, log_dir=log_dir, name="sink-2")
+        tail = tail_messages(
+            datetime.combine(scenario.day, datetime.min.time(), UTC) + timedelta(days=1, hours=12)
+        )
+        asyncio.run(publish_tail(kafka.bootstrap, tail))
+        asyncio.run(wait_caught_up(kafka.bootstrap, consumer_groups(settings), timeout_s=600))
+        assert worker.alive(), worker.log_tail()
+        assert sink.alive(), sink.log_tail()
+    finally:
+        worker.stop()
+        sink.stop()
+
+    run_plan(settings, start="2026-07-14", end="2026-07-16", restate=True)
+    expected = expected_counts(scenario.messages)
+    tail_expected = Counter()
+    for topic, _, value in tail:
+        row = decode(topic, value)
+        hour = row["event_at"].replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        tail_expected[(h3.latlng_to_cell(row["lat"], row["lng"], 9), row["category"], hour)] += 1
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert mart(con, "marts.hotspot_counts_by_cell_hour") == expected + tail_expected
+        # the stream's own counts: every window of the day closed, none lost, none doubled
+        assert mart(con, "marts.hotspot_stream_counts_by_cell_hour") == expected
+        rejected = con.execute(
+            "SELECT source_topic, reason FROM landing.detections_video_rejected UNION ALL "
+            "SELECT source_topic, reason FROM landing.gps_fixes_rejected UNION ALL "
+            "SELECT source_topic, reason FROM landing.hydro_readings_rejected UNION ALL "
+            "SELECT source_topic, reason FROM landing.permits_rejected UNION ALL "
+            "SELECT source_topic, reason FROM landing.reports_citizen_rejected"
+        ).fetchall()
+        landed = {
+            t: con.execute(f"SELECT COUNT(*) FROM landing.{t.replace('.', '_')}").fetchone()[0]
+            for t in ("gps.fixes", "hydro.readings", "permits")
+        }
+    invalid = Counter(m.topic for m in scenario.messages if not m.valid)
+    assert Counter(topic for topic, _ in rejected) == invalid
+    assert all(reason for _, reason in rejected)
+    valid = Counter(m.topic for m in scenario.messages if m.valid)
+    assert landed == {t: valid[t] for t in landed}
