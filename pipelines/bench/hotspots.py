@@ -6,7 +6,9 @@ Both run in this process, one after the other, against a real Kafka broker:
   h3-py, and updates its table once per event per window size (two changelog
   writes per event);
 * **hotspot** — citybrain's agent: batches from ``take_events``, vectorised
-  H3 indexing, one table update per key per batch.
+  H3 indexing, one table write per window per batch;
+* **ceiling** — an agent that only takes batches and does nothing: how fast
+  faust itself delivers events here, the bound on any faust agent.
 
 Each rate is events / seconds between the first and the last processed batch,
 so group joins and start-up are not counted against either.
@@ -129,6 +131,23 @@ def naive_app(settings: Settings, progress: Progress) -> faust.App:
     return app
 
 
+def ceiling_app(settings: Settings, progress: Progress) -> faust.App:
+    """An agent that only takes batches: faust's own consumption ceiling on this machine."""
+    app = create_app(settings)
+    source = app.topic(
+        REPORTS, key_serializer="raw", value_serializer="raw", partitions=INCIDENT_PARTITIONS
+    )
+
+    @app.agent(source, name="ceiling")
+    async def take(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(
+            hotspots.BATCH_MAX_EVENTS, within=hotspots.BATCH_WITHIN_S
+        ):
+            progress.add(len(events))
+
+    return app
+
+
 def hotspot_app(settings: Settings, progress: Progress) -> faust.App:
     """citybrain's hotspot agent, with its batches counted."""
     app = create_app(settings)
@@ -197,6 +216,7 @@ async def bench(settings: Settings, *, n_events: int, timeout_s: float = 600) ->
         "naive_events_per_s": round(naive_rate, 1),
         "hotspot_events_per_s": round(hot_rate, 1),
         "ratio": round(hot_rate / naive_rate, 2) if naive_rate > 0 else None,
+        "faust_take_events_ceiling_per_s": round(results["ceiling"].rate(), 1),
         "target_hotspot_events_per_s": 100_000,
         "target_ratio": 40,
     }

@@ -17,10 +17,12 @@ app = typer.Typer(
 
 def _register() -> None:
     from pipelines.cli import (  # noqa: F401  (commands register on import)
+        bench,
         broker,
         demo,
         plan,
         replay,
+        warehouse,
         worker,
     )
 

@@ -1,0 +1,51 @@
+"""``citybrain bench ...``: measured performance, printed as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import typer
+
+from citybrain.settings import load
+from pipelines.cli import app
+
+bench_app = typer.Typer(help="Benchmarks against a real local Kafka.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("hotspots")
+def hotspots(
+    events: int = typer.Option(100_000, help="events to run through each agent"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """Hotspot agent vs a naive per-event faust agent, same events, same broker."""
+    from citybrain.topics import registry
+    from pipelines.bench.hotspots import bench
+    from pipelines.broker import LocalBroker
+    from pipelines.topics_admin import create_topics
+
+    base = load()
+    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
+        settings = replace(
+            load(
+                {"HOME": home, "CITYBRAIN_HOME": home, "CITYBRAIN_CACHE_DIR": str(base.cache_dir)}
+            ),
+            state_dir=Path(home) / "state",
+        )
+        broker = LocalBroker(settings)
+        address = broker.start()
+        try:
+            settings = replace(settings, broker=address)
+            asyncio.run(create_topics(address, registry(settings.app_id)))
+            result = asyncio.run(bench(settings, n_events=events))
+        finally:
+            broker.stop()
+    if not as_json:
+        typer.echo(f"naive agent   {result['naive_events_per_s']:>12,.0f} events/s")
+        typer.echo(f"hotspot agent {result['hotspot_events_per_s']:>12,.0f} events/s")
+        typer.echo(f"ratio         {result['ratio']:>12}x")
+    typer.echo(json.dumps(result))
