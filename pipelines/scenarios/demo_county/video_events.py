@@ -42,6 +42,38 @@ def uid(rnd: random.Random) -> str:
     return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
 
 
+def camera_message(
+    rnd: random.Random,
+    camera: dict,
+    *,
+    at: datetime,
+    object_id: str,
+    label: str,
+    event_type: str,
+    lat: float,
+    lng: float,
+    box: tuple[int, int, int, int],
+    confidence: float,
+) -> dict:
+    """One DeepStream message from ``camera`` about one object (WGS-84 lat/lng)."""
+    return deepstream.full_message(
+        message_id=uid(rnd),
+        event_id=uid(rnd),
+        at=at,
+        camera_id=camera["camera_id"],
+        camera_lat=camera["lat"],
+        camera_lng=camera["lng"],
+        object_id=object_id,
+        label=label,
+        event_type=event_type,
+        lat=lat,
+        lng=lng,
+        bbox_px=box,
+        confidence=confidence,
+        place_name=camera["name"],
+    )
+
+
 def pick_start(rnd: random.Random, day: date, category: str) -> datetime:
     """An episode start within its category's active hours."""
     spans = ACTIVE_HOURS[category]
@@ -50,7 +82,7 @@ def pick_start(rnd: random.Random, day: date, category: str) -> datetime:
 
 
 def episode(
-    rnd: random.Random, *, camera: dict, category: str, start: datetime, minutes: float, place: str
+    rnd: random.Random, *, camera: dict, category: str, start: datetime, minutes: float
 ) -> list[tuple[datetime, dict]]:
     """The messages of one object's stay in view."""
     label = CATEGORY_LABEL[category]
@@ -64,24 +96,21 @@ def episode(
     out = []
     for i in range(max(1, int(minutes * 60 // REPORT_INTERVAL_S))):
         at = start + timedelta(seconds=i * REPORT_INTERVAL_S + rnd.uniform(0, 2))
+        jitter = rnd.uniform(-0.05, 0.05)
         out.append(
             (
                 at,
-                deepstream.full_message(
-                    message_id=uid(rnd),
-                    event_id=uid(rnd),
+                camera_message(
+                    rnd,
+                    camera,
                     at=at,
-                    camera_id=camera["camera_id"],
-                    camera_lat=camera["lat"],
-                    camera_lng=camera["lng"],
                     object_id=object_id,
                     label=label,
                     event_type=event_type,
                     lat=round(lat, 6),
                     lng=round(lng, 6),
-                    bbox_px=box,
-                    confidence=min(0.99, confidence + rnd.uniform(-0.05, 0.05)),
-                    place_name=place,
+                    box=box,
+                    confidence=min(0.99, confidence + jitter),
                 ),
             )
         )
@@ -112,7 +141,6 @@ def detections(
                     category=category,
                     start=start,
                     minutes=rnd.uniform(5, 40),
-                    place=camera["name"],
                 )
         out += traffic(rnd, day=day, camera=camera, scale=scale)
     return out
@@ -125,24 +153,21 @@ def traffic(
     out = []
     for _ in range(poisson(rnd, 60 * scale)):
         at = at_local_hour(day, rnd.uniform(6, 23))
+        object_id = f"{camera['camera_id']}-{rnd.getrandbits(32):08x}"
         out.append(
             (
                 at,
-                deepstream.full_message(
-                    message_id=uid(rnd),
-                    event_id=uid(rnd),
+                camera_message(
+                    rnd,
+                    camera,
                     at=at,
-                    camera_id=camera["camera_id"],
-                    camera_lat=camera["lat"],
-                    camera_lng=camera["lng"],
-                    object_id=f"{camera['camera_id']}-{rnd.getrandbits(32):08x}",
+                    object_id=object_id,
                     label="vehicle",
                     event_type="moving",
                     lat=camera["lat"],
                     lng=camera["lng"],
-                    bbox_px=(100, 500, 400, 700),
+                    box=(100, 500, 400, 700),
                     confidence=rnd.uniform(0.6, 0.99),
-                    place_name=camera["name"],
                 ),
             )
         )
