@@ -7,6 +7,7 @@ from dataclasses import replace
 import faust
 
 from citybrain.settings import Settings
+from streams import metrics
 from streams.app import create_app
 from streams.hotspots import agents as hotspots
 from streams.intake import agents as intake
@@ -16,17 +17,30 @@ SINK_WEB_PORT_OFFSET = 1
 
 
 def stream_app(settings: Settings) -> faust.App:
-    """The stream worker app: intake validation and hotspot counting."""
-    return create_app(settings, domains=(hotspots.register, intake.register))
+    """The stream worker app: intake validation and hotspot counting, with /metrics."""
+    counters: dict[str, dict[str, int]] = {}
+
+    def register_all(app: faust.App, settings: Settings) -> None:
+        counters["hotspots"] = hotspots.register(app, settings).stats
+        counters["intake"] = intake.register(app, settings)
+        metrics.register(app, counters)
+
+    return create_app(settings, domains=(register_all,))
 
 
 def sink_app(settings: Settings) -> faust.App:
     """The landing sink app (its own consumer group and web port)."""
     port = settings.web_port + SINK_WEB_PORT_OFFSET if settings.web_port > 0 else 0
+    counters: dict[str, dict[str, int]] = {}
+
+    def register_all(app: faust.App, settings: Settings) -> None:
+        counters["sink"] = sink.register(app, settings)
+        metrics.register(app, counters)
+
     return create_app(
         replace(settings, web_port=port),
         app_id=settings.app_id + sink.SINK_APP_SUFFIX,
-        domains=(sink.register,),
+        domains=(register_all,),
     )
 
 
