@@ -22,6 +22,7 @@ def _register() -> None:
         demo,
         plan,
         replay,
+        status,
         warehouse,
         worker,
     )
