@@ -66,3 +66,16 @@ def test_replays_and_restarts_never_duplicate_a_row(tmp_path):
 def test_dead_letters_and_hotspots_have_their_own_schemas():
     assert "reason" in arrow_schema("gps.fixes.rejected").names
     assert "event_count" in arrow_schema("hotspots").names
+
+
+def test_views_read_an_empty_landing_with_full_types(tmp_path):
+    from warehouse.landing import ensure_schema_files, landed_topics, view_statements
+
+    assert len(ensure_schema_files(tmp_path)) == len(landed_topics())
+    assert ensure_schema_files(tmp_path) == []  # idempotent
+    con = duckdb.connect()
+    for statement in view_statements(tmp_path):
+        con.execute(statement)
+    assert con.execute("SELECT COUNT(*) FROM landing.hotspots").fetchone() == (0,)
+    types = dict(con.execute("DESCRIBE landing.gps_fixes").fetchall()[i][:2] for i in range(3))
+    assert types["event_at"] == "TIMESTAMP WITH TIME ZONE"
