@@ -16,6 +16,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_WEB_PORT | ``6066`` | worker web port (metrics) |
 | CITYBRAIN_HOTSPOT_LATENESS_S | ``300`` | allowed event-time lateness of hotspot windows, seconds |
 | CITYBRAIN_KAFKA_VERSION | ``4.1.1`` | Apache Kafka version the local launcher fetches |
+| CITYBRAIN_JT808_AUTH_SECRET | none: random per process, with a warning | JT/T 808 auth-code key |
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Settings:
     web_port: int
     hotspot_lateness_s: int
     kafka_version: str
+    jt808_auth_secret: str | None = None
 
     @property
     def broker_dir(self) -> Path:
@@ -81,4 +83,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         web_port=int(env.get("CITYBRAIN_WEB_PORT", "6066")),
         hotspot_lateness_s=int(env.get("CITYBRAIN_HOTSPOT_LATENESS_S", "300")),
         kafka_version=env.get("CITYBRAIN_KAFKA_VERSION", "4.1.1"),
+        jt808_auth_secret=env.get("CITYBRAIN_JT808_AUTH_SECRET") or None,
     )

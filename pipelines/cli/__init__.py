@@ -20,6 +20,7 @@ def _register() -> None:
         bench,
         broker,
         demo,
+        gateway,
         plan,
         replay,
         status,

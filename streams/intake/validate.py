@@ -6,7 +6,6 @@ records out. Agents call these and do the I/O.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from citybrain.contracts import ContractViolation, decode
+from citybrain.deadletters import dead_letter
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +44,17 @@ def rejection(message: RawMessage, reason: str) -> dict[str, Any]:
     ``event_at`` is the Kafka message timestamp (not the wall clock), so a
     re-processed message produces an identical record.
     """
-    raw = message.value or b""
-    return {
-        "event_id": rejection_id(
+    return dead_letter(
+        event_id=rejection_id(
             topic=message.topic, partition=message.partition, offset=message.offset
         ),
-        "event_at": datetime.fromtimestamp(message.timestamp_ms / 1000, tz=UTC),
-        "source_topic": message.topic,
-        "source_partition": message.partition,
-        "source_offset": message.offset,
-        "reason": reason,
-        "raw_base64": base64.b64encode(raw).decode("ascii"),
-    }
+        at=datetime.fromtimestamp(message.timestamp_ms / 1000, tz=UTC),
+        source_topic=message.topic,
+        source_partition=message.partition,
+        source_offset=message.offset,
+        reason=reason,
+        raw=message.value or b"",
+    )
 
 
 def validate_batch(

@@ -1,0 +1,48 @@
+"""``citybrain gateway jt808``: the TCP gateways of field protocols."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import typer
+from rich.console import Console
+
+from citybrain.settings import load
+from pipelines.cli import app
+
+gateway_app = typer.Typer(help="TCP gateways for field devices.", no_args_is_help=True)
+app.add_typer(gateway_app, name="gateway")
+console = Console()
+
+
+@gateway_app.command("jt808")
+def jt808(
+    port: int = typer.Option(8808, help="TCP port to listen on"),
+    host: str = typer.Option("0.0.0.0", help="address to bind"),
+    idle_timeout_s: float = typer.Option(300.0, help="close a connection silent this long"),
+) -> None:
+    """Accept JT/T 808 (2013/2019) terminals and publish their fixes to gps.fixes."""
+    from connectors.jt808.gateway import Jt808Gateway
+
+    settings = load()
+    secret = settings.jt808_auth_secret
+    if secret is None:
+        secret = secrets.token_hex(32)
+        console.print(
+            "[yellow]CITYBRAIN_JT808_AUTH_SECRET is not set: using a random key, so "
+            "terminals must register again after a restart[/yellow]"
+        )
+
+    async def serve() -> None:
+        gateway = Jt808Gateway(
+            bootstrap=settings.broker, secret=secret.encode(), idle_timeout_s=idle_timeout_s
+        )
+        bound = await gateway.start(host=host, port=port)
+        console.print(f"JT/T 808 gateway on {bound[0]}:{bound[1]} → {settings.broker}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await gateway.stop()
+
+    asyncio.run(serve())
