@@ -11,28 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from citybrain.contracts import ContractViolation
 from connectors.jt808 import messages as m
 from connectors.jt808.fixes import fix_row, validated
 from connectors.jt808.frames import Frame, FrameError, decode_frame, encode_frame, parse_header
 from connectors.jt808.frames import unescape as unescape_bytes
+from connectors.tcp_gateway import Outcome
 
 
 def auth_code(*, secret: bytes, phone: str) -> str:
     """The authentication code issued to a terminal: stable for a secret and phone."""
     return hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest()[:16].upper()
-
-
-@dataclass
-class Outcome:
-    """What one frame asks of the gateway."""
-
-    replies: list[bytes] = field(default_factory=list)
-    fixes: list[dict[str, Any]] = field(default_factory=list)
-    rejections: list[tuple[str, bytes]] = field(default_factory=list)  # (reason, raw frame)
 
 
 @dataclass
@@ -126,7 +117,7 @@ class Session:
             return Outcome(
                 [self._general(frame, m.RESULT_MALFORMED)], rejections=[(exc.reason, raw)]
             )
-        return Outcome([self._general(frame, m.RESULT_OK)], fixes=rows)
+        return Outcome([self._general(frame, m.RESULT_OK)], rows=rows)
 
     def _refuse_undecodable(self, raw: bytes, reason: str) -> Outcome:
         """Answer 'message error' when the header is readable; otherwise stay silent."""

@@ -23,7 +23,6 @@ def jt808(
     idle_timeout_s: float = typer.Option(300.0, help="close a connection silent this long"),
 ) -> None:
     """Accept JT/T 808 (2013/2019) terminals and publish their fixes to gps.fixes."""
-    from connectors.jt808.gateway import Jt808Gateway
 
     settings = load()
     secret = settings.jt808_auth_secret
@@ -35,7 +34,7 @@ def jt808(
         )
 
     async def serve() -> None:
-        gateway = Jt808Gateway(
+        gateway = jt808_gateway(
             bootstrap=settings.broker, secret=secret.encode(), idle_timeout_s=idle_timeout_s
         )
         bound = await gateway.start(host=host, port=port)

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer
 from citybrain.contracts import decode
 from connectors.jt808 import messages as m
 from connectors.jt808.frames import FrameSplitter, decode_frame, encode_frame
-from connectors.jt808.gateway import Jt808Gateway
+from connectors.jt808.gateway import jt808_gateway
 
 AT = datetime(2026, 7, 15, 14, 0, tzinfo=UTC)
 
@@ -46,7 +46,7 @@ async def consume(bootstrap: str, topic: str, needle: str, expect: int) -> list[
 
 
 async def session(bootstrap: str, phone: str) -> dict:
-    gateway = Jt808Gateway(bootstrap=bootstrap, secret=b"test-secret")
+    gateway = jt808_gateway(bootstrap=bootstrap, secret=b"test-secret")
     host, port = await gateway.start(port=0)
     reader, writer = await asyncio.open_connection(host, port)
     splitter, out = FrameSplitter(), {}
@@ -142,7 +142,7 @@ def test_a_terminal_session_through_the_gateway(kafka):
     ]
     assert rows[0]["speed_kmh"] == 30 and rows[0]["event_at"] == AT
     stats = out["stats"]
-    assert (stats.fixes, stats.rejected) == (3, 3)
+    assert (stats.rows, stats.rejected) == (3, 3)
     reasons = set(stats.by_reason)
     assert "terminal has not authenticated on this connection" in reasons
     assert any(r.startswith("checksum mismatch") for r in reasons)
