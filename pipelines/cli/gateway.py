@@ -23,6 +23,7 @@ def jt808(
     idle_timeout_s: float = typer.Option(300.0, help="close a connection silent this long"),
 ) -> None:
     """Accept JT/T 808 (2013/2019) terminals and publish their fixes to gps.fixes."""
+    from connectors.jt808.gateway import jt808_gateway
 
     settings = load()
     secret = settings.jt808_auth_secret
