@@ -77,7 +77,7 @@ def element_value(definer: int, data: bytes) -> float:
 
 def parse_report(body: bytes) -> Report:
     """A report body → Report with readings in citybrain element names."""
-    if len(body) < 24 or body[8:10] != b"\xf1\xf1" or body[16:18] != b"\xf0\xf0":
+    if len(body) < 23 or body[8:10] != b"\xf1\xf1" or body[16:18] != b"\xf0\xf0":
         raise FrameError("report body lacks the F1F1 station and F0F0 time identifiers")
     serial = int.from_bytes(body[0:2], "big")
     sent_at = _time(body[2:8], "%y%m%d%H%M%S")

@@ -46,3 +46,42 @@ def jt808(
             await gateway.stop()
 
     asyncio.run(serve())
+
+
+@gateway_app.command("sl651")
+def sl651(
+    port: int = typer.Option(8651, help="TCP port to listen on"),
+    host: str = typer.Option("0.0.0.0", help="address to bind"),
+    stations_csv: str = typer.Option(
+        None, "--stations", help="CSV with station_id,kind,lat,lng (default: the demo county)"
+    ),
+) -> None:
+    """Accept SL 651-2014 stations (HEX mode) and publish their readings to hydro.readings."""
+    import csv
+
+    from connectors.sl651.gateway import sl651_gateway
+    from connectors.sl651.session import load_stations
+
+    settings = load()
+    if stations_csv:
+        with open(stations_csv, encoding="utf-8") as handle:
+            stations = load_stations(list(csv.DictReader(handle)))
+    else:
+        from pipelines.scenarios.demo_county import build
+
+        stations = load_stations(build(scale=0.01).stations)
+        console.print("using the demo county's station registry (--stations to give yours)")
+
+    async def serve() -> None:
+        gateway = sl651_gateway(bootstrap=settings.broker, stations=stations)
+        bound = await gateway.start(host=host, port=port)
+        console.print(
+            f"SL 651 gateway on {bound[0]}:{bound[1]} for {len(stations)} stations "
+            f"→ {settings.broker}"
+        )
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await gateway.stop()
+
+    asyncio.run(serve())
