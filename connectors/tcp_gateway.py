@@ -58,6 +58,15 @@ class GatewayStats:
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
+def handle_safely(session: Session, raw: bytes) -> Outcome:
+    """The session's outcome; a bug in a protocol session dead-letters the frame, never
+    the connection or the process."""
+    try:
+        return session.handle(raw)
+    except Exception as exc:  # a parser bug must not take the connection down
+        return Outcome(rejections=[(f"internal error {type(exc).__name__}: {exc}", raw)])
+
+
 class TcpGateway:
     """An asyncio TCP server publishing a protocol's rows to one source topic."""
 
@@ -119,7 +128,7 @@ class TcpGateway:
                     break
                 for raw in splitter.feed(data):
                     self.stats.frames += 1
-                    outcome = session.handle(raw)
+                    outcome = handle_safely(session, raw)
                     await self._publish(outcome)
                     for reply in outcome.replies:
                         writer.write(reply)

@@ -62,8 +62,16 @@ class Location:
 
 def _bcd_time(data: bytes) -> datetime:
     digits = bcd_to_digits(data)
-    try:
-        local = datetime.strptime(digits, "%y%m%d%H%M%S").replace(tzinfo=TERMINAL_ZONE)
+    try:  # YY is 2000 + YY: strptime's %y would put 69-99 in the last century
+        local = datetime(
+            2000 + int(digits[0:2]),
+            int(digits[2:4]),
+            int(digits[4:6]),
+            int(digits[6:8]),
+            int(digits[8:10]),
+            int(digits[10:12]),
+            tzinfo=TERMINAL_ZONE,
+        )
     except ValueError:
         raise FrameError(f"invalid BCD time {digits}") from None
     return local.astimezone(UTC)

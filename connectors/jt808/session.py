@@ -57,14 +57,13 @@ class Session:
             return Outcome([self._general(frame, m.RESULT_UNSUPPORTED)])
         return handler(frame, raw)
 
-    def _reply(self, *, msg_id: int, phone: str, body: bytes) -> bytes:
+    def _reply(
+        self, *, msg_id: int, phone: str, body: bytes, version_2019: bool | None = None
+    ) -> bytes:
         self.serial = (self.serial + 1) & 0xFFFF
+        v2019 = self.version_2019 if version_2019 is None else version_2019
         return encode_frame(
-            msg_id=msg_id,
-            phone=phone,
-            serial=self.serial,
-            body=body,
-            version_2019=self.version_2019,
+            msg_id=msg_id, phone=phone, serial=self.serial, body=body, version_2019=v2019
         )
 
     def _general(self, frame: Frame, result: int) -> bytes:
@@ -129,5 +128,10 @@ class Session:
         body = m.general_response(
             serial=header.serial, msg_id=header.msg_id, result=m.RESULT_MALFORMED
         )
-        reply = self._reply(msg_id=m.PLATFORM_GENERAL_RESPONSE, phone=header.phone, body=body)
+        reply = self._reply(
+            msg_id=m.PLATFORM_GENERAL_RESPONSE,
+            phone=header.phone,
+            body=body,
+            version_2019=header.version_2019,
+        )
         return Outcome([reply], rejections=[(reason, raw)])

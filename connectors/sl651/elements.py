@@ -58,12 +58,15 @@ class Report:
     ignored_elements: tuple[int, ...]
 
 
-def _time(data: bytes, fmt: str) -> datetime:
+def _time(data: bytes) -> datetime:
+    """BCD YYMMDDhhmm[ss] in Beijing time → UTC (YY is 2000 + YY)."""
     digits = bcd(data)
+    parts = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
     try:
-        return datetime.strptime(digits, fmt).replace(tzinfo=STATION_ZONE).astimezone(UTC)
-    except ValueError:
+        local = datetime(2000 + parts[0], *parts[1:], tzinfo=STATION_ZONE)
+    except (ValueError, TypeError):
         raise FrameError(f"invalid BCD time {digits}") from None
+    return local.astimezone(UTC)
 
 
 def element_value(definer: int, data: bytes) -> float:
@@ -80,9 +83,9 @@ def parse_report(body: bytes) -> Report:
     if len(body) < 23 or body[8:10] != b"\xf1\xf1" or body[16:18] != b"\xf0\xf0":
         raise FrameError("report body lacks the F1F1 station and F0F0 time identifiers")
     serial = int.from_bytes(body[0:2], "big")
-    sent_at = _time(body[2:8], "%y%m%d%H%M%S")
+    sent_at = _time(body[2:8])
     station, station_class = bcd(body[10:15]), chr(body[15])
-    observed_at = _time(body[18:23], "%y%m%d%H%M")
+    observed_at = _time(body[18:23])
     readings: list[Reading] = []
     ignored: list[int] = []
     i = 23

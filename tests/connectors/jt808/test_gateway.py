@@ -21,7 +21,9 @@ async def exchange(reader, writer, splitter, frame: bytes, replies: int = 1) -> 
     await writer.drain()
     got = []
     while len(got) < replies:
-        got += [decode_frame(raw) for raw in splitter.feed(await reader.read(4096))]
+        data = await asyncio.wait_for(reader.read(4096), 10)
+        assert data, "the gateway closed the connection"
+        got += [decode_frame(raw) for raw in splitter.feed(data)]
     return got
 
 
