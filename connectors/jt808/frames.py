@@ -8,6 +8,7 @@ big-endian; the terminal phone number is BCD (6 bytes in 2013, 10 in 2019).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 FLAG = 0x7E
@@ -17,6 +18,7 @@ BODY_LENGTH_MASK = 0x03FF
 ENCRYPTION_MASK = 0x1C00
 SUBPACKAGE_BIT = 1 << 13
 VERSION_BIT = 1 << 14
+BAD_ESCAPE = re.compile(rb"\x7d(?![\x01\x02])")
 
 
 class FrameError(ValueError):
@@ -57,19 +59,13 @@ def escape(payload: bytes) -> bytes:
 
 def unescape(data: bytes) -> bytes:
     """Undo escaping; a 0x7D not followed by 01 or 02 is a FrameError."""
-    out = bytearray()
-    i = 0
-    while i < len(data):
-        byte = data[i]
-        if byte == ESCAPE:
-            if i + 1 >= len(data) or data[i + 1] not in (1, 2):
-                raise FrameError(f"bad escape sequence at byte {i}")
-            out.append(ESCAPE if data[i + 1] == 1 else FLAG)
-            i += 2
-        else:
-            out.append(byte)
-            i += 1
-    return bytes(out)
+    if ESCAPE not in data:
+        return bytes(data)
+    bad = BAD_ESCAPE.search(data)
+    if bad is not None:
+        raise FrameError(f"bad escape sequence at byte {bad.start()}")
+    # every 0x7D now starts a pair, and pairs cannot overlap: replace them in turn
+    return data.replace(b"\x7d\x02", b"\x7e").replace(b"\x7d\x01", b"\x7d")
 
 
 def checksum(data: bytes) -> int:

@@ -49,3 +49,36 @@ def hotspots(
         typer.echo(f"hotspot agent {result['hotspot_events_per_s']:>12,.0f} events/s")
         typer.echo(f"ratio         {result['ratio']:>12}x")
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("jt808")
+def jt808(
+    frames_count: int = typer.Option(100_000, "--frames", help="location frames to parse"),
+    terminals: int = typer.Option(500, help="concurrent simulated terminals"),
+    fixes_each: int = typer.Option(20, help="fixes each terminal reports"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """JT/T 808 frames parsed per second and fixes delivered through the gateway."""
+    from citybrain.topics import registry
+    from pipelines.bench.jt808 import bench
+    from pipelines.broker import LocalBroker
+    from pipelines.topics_admin import create_topics
+
+    base = load()
+    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
+        settings = load(
+            {"HOME": home, "CITYBRAIN_HOME": home, "CITYBRAIN_CACHE_DIR": str(base.cache_dir)}
+        )
+        broker = LocalBroker(settings)
+        address = broker.start()
+        try:
+            asyncio.run(create_topics(address, registry(settings.app_id)))
+            result = bench(
+                address, frames_count=frames_count, terminals=terminals, fixes_each=fixes_each
+            )
+        finally:
+            broker.stop()
+    if not as_json:
+        typer.echo(f"parse    {result['parse_frames_per_s']:>12,.0f} frames/s")
+        typer.echo(f"deliver  {result['delivered_fixes_per_s']:>12,.0f} fixes/s")
+    typer.echo(json.dumps(result))
