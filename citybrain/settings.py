@@ -16,6 +16,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_WEB_PORT | ``6066`` | worker web port (metrics) |
 | CITYBRAIN_HOTSPOT_LATENESS_S | ``300`` | allowed event-time lateness of hotspot windows, seconds |
 | CITYBRAIN_KAFKA_VERSION | ``4.1.1`` | Apache Kafka version the local launcher fetches |
+| CITYBRAIN_AREA_BOUNDS | ``30.2,120.1,30.3,120.2`` (demo county) | service area S,W,N,E |
 | CITYBRAIN_JT808_AUTH_SECRET | none: random per process, with a warning | JT/T 808 auth-code key |
 """
 
@@ -43,6 +44,7 @@ class Settings:
     hotspot_lateness_s: int
     kafka_version: str
     jt808_auth_secret: str | None = None
+    area_bounds: tuple[float, float, float, float] = (30.2, 120.1, 30.3, 120.2)
 
     @property
     def broker_dir(self) -> Path:
@@ -58,6 +60,13 @@ class Settings:
 def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
     base = env.get(var) or str(Path(env.get("HOME", str(Path.home()))) / fallback)
     return Path(base) / "citybrain"
+
+
+def _bounds(text: str) -> tuple[float, float, float, float]:
+    south, west, north, east = (float(v) for v in text.split(","))
+    if not (south < north and west < east):
+        raise ValueError(f"CITYBRAIN_AREA_BOUNDS must be south,west,north,east; got {text!r}")
+    return south, west, north, east
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
@@ -84,4 +93,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         hotspot_lateness_s=int(env.get("CITYBRAIN_HOTSPOT_LATENESS_S", "300")),
         kafka_version=env.get("CITYBRAIN_KAFKA_VERSION", "4.1.1"),
         jt808_auth_secret=env.get("CITYBRAIN_JT808_AUTH_SECRET") or None,
+        area_bounds=_bounds(env.get("CITYBRAIN_AREA_BOUNDS", "30.2,120.1,30.3,120.2")),
     )

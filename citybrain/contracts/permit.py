@@ -5,7 +5,8 @@ Published by the permit loader (and the demo generator) as flat JSON, keyed by
 is when this version was issued or changed. Geometry is WGS-84 WKT: a point
 for an ad or a parking place, a polygon for a construction site, a line for a
 muck-transport route. ``time_windows`` are local (Asia/Shanghai) clock ranges
-such as ``"22:00-05:00"`` during which the permit applies.
+such as ``"22:00-05:00"`` during which the permit applies; ``plates`` lists the
+vehicles a muck-transport permit covers (comma-separated).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ COLUMNS: dict[str, str] = {
     "valid_to": "timestamp",
     "time_windows": "string",
     "geometry_wkt": "string",
+    "plates": "string",
     "lat": "double",
     "lng": "double",
 }
@@ -62,6 +64,7 @@ class Permit(faust.Record, serializer="json", isodates=True):
     valid_to: datetime
     time_windows: str
     geometry_wkt: str
+    plates: str
     lat: float
     lng: float
 
@@ -97,6 +100,7 @@ def validate(doc: dict[str, Any]) -> dict[str, Any]:
         "valid_to": valid_to,
         "time_windows": windows,
         "geometry_wkt": geometry,
+        "plates": text(doc, "plates", required=False, max_chars=2000),
         "lat": lat,
         "lng": lng,
     }

@@ -28,6 +28,7 @@ SELECT
   (valid_to AT TIME ZONE 'UTC')::TIMESTAMP AS valid_to_at,
   time_windows::TEXT AS time_windows_local, /* HH:MM-HH:MM, Asia/Shanghai clock */
   geometry_wkt::TEXT AS geometry_wkt, /* WGS-84 */
+  plates::TEXT AS plates, /* vehicles a muck-transport permit covers, comma-separated */
   lat::DOUBLE AS lat,
   lng::DOUBLE AS lng,
   h3_res9::TEXT AS h3_res9

@@ -21,6 +21,7 @@ def _register() -> None:
         broker,
         demo,
         gateway,
+        permits,
         plan,
         replay,
         status,

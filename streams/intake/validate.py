@@ -14,6 +14,9 @@ from typing import Any
 
 from citybrain.contracts import ContractViolation, decode
 from citybrain.deadletters import dead_letter
+from citybrain.topics import SOURCES
+
+COMPACTED_TOPICS = frozenset(s.name for s in SOURCES if s.compacted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ def validate_batch(
     accepted: list[tuple[RawMessage, dict[str, Any]]] = []
     rejected: list[dict[str, Any]] = []
     for message in messages:
+        if message.value is None and message.topic in COMPACTED_TOPICS:
+            continue  # a tombstone: the key was deleted on purpose (e.g. a revoked permit)
         try:
             accepted.append((message, decode(message.topic, message.value)))
         except ContractViolation as exc:

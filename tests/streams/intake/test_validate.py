@@ -20,3 +20,11 @@ def test_bad_records_become_dead_letters_and_good_ones_pass():
     assert "not valid JSON" in rejected[0]["reason"]
     assert rejected[1]["reason"] == "message has no value"
     assert rejected[0]["event_id"] == rejection_id(topic="reports.citizen", partition=0, offset=1)
+
+
+def test_tombstones_on_compacted_topics_are_deletions_not_rejections():
+    tombstone = RawMessage("permits", 0, 4, 1_752_577_200_000, None)
+    empty_report = RawMessage("reports.citizen", 0, 5, 1_752_577_200_000, None)
+    accepted, rejected = validate_batch([tombstone, empty_report])
+    assert accepted == []
+    assert [r["source_topic"] for r in rejected] == ["reports.citizen"]
