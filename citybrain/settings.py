@@ -13,7 +13,8 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_WAREHOUSE_PATH | ``$CITYBRAIN_HOME/warehouse/citybrain.duckdb`` | SQLMesh DuckDB file |
 | CITYBRAIN_STATE_DIR | ``$CITYBRAIN_HOME/state`` | faust table stores |
 | CITYBRAIN_STORE | ``rocksdb://`` | faust table store URL (``memory://`` in unit tests) |
-| CITYBRAIN_WEB_PORT | ``6066`` | worker web port (metrics) |
+| CITYBRAIN_WEB_PORT | ``6066`` | stream worker web port (``/metrics``) |
+| CITYBRAIN_SINK_WEB_PORT | ``6067`` | landing sink web port (``/metrics``) |
 | CITYBRAIN_HOTSPOT_LATENESS_S | ``300`` | allowed event-time lateness of hotspot windows, seconds |
 | CITYBRAIN_KAFKA_VERSION | ``4.1.1`` | Apache Kafka version the local launcher fetches |
 | CITYBRAIN_AREA_BOUNDS | ``30.2,120.1,30.3,120.2`` (demo county) | service area S,W,N,E |
@@ -44,6 +45,7 @@ class Settings:
     hotspot_lateness_s: int
     kafka_version: str
     jt808_auth_secret: str | None = None
+    sink_web_port: int = 6067
     area_bounds: tuple[float, float, float, float] = (30.2, 120.1, 30.3, 120.2)
 
     @property
@@ -90,6 +92,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         state_dir=Path(env.get("CITYBRAIN_STATE_DIR") or home / "state"),
         store=env.get("CITYBRAIN_STORE", "rocksdb://"),
         web_port=int(env.get("CITYBRAIN_WEB_PORT", "6066")),
+        sink_web_port=int(env.get("CITYBRAIN_SINK_WEB_PORT", "6067")),
         hotspot_lateness_s=int(env.get("CITYBRAIN_HOTSPOT_LATENESS_S", "300")),
         kafka_version=env.get("CITYBRAIN_KAFKA_VERSION", "4.1.1"),
         jt808_auth_secret=env.get("CITYBRAIN_JT808_AUTH_SECRET") or None,

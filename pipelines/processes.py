@@ -29,6 +29,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CITYBRAIN_STATE_DIR": str(settings.state_dir),
         "CITYBRAIN_STORE": settings.store,
         "CITYBRAIN_WEB_PORT": str(settings.web_port),
+        "CITYBRAIN_SINK_WEB_PORT": str(settings.sink_web_port),
         "CITYBRAIN_HOTSPOT_LATENESS_S": str(settings.hotspot_lateness_s),
         "CITYBRAIN_KAFKA_VERSION": settings.kafka_version,
     }

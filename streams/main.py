@@ -13,8 +13,6 @@ from streams.hotspots import agents as hotspots
 from streams.intake import agents as intake
 from streams.sink import agents as sink
 
-SINK_WEB_PORT_OFFSET = 1
-
 
 def stream_app(settings: Settings) -> faust.App:
     """The stream worker app: intake validation and hotspot counting, with /metrics."""
@@ -30,7 +28,7 @@ def stream_app(settings: Settings) -> faust.App:
 
 def sink_app(settings: Settings) -> faust.App:
     """The landing sink app (its own consumer group and web port)."""
-    port = settings.web_port + SINK_WEB_PORT_OFFSET if settings.web_port > 0 else 0
+    port = settings.sink_web_port if settings.web_port > 0 else 0
     counters: dict[str, dict[str, int]] = {}
 
     def register_all(app: faust.App, settings: Settings) -> None:

@@ -62,4 +62,4 @@ def settings_env(tmp_path, kafka) -> Settings:
             "CITYBRAIN_CACHE_DIR": str(kafka.settings.cache_dir),
         }
     )
-    return replace(base, broker=kafka.bootstrap, web_port=free_port())
+    return replace(base, broker=kafka.bootstrap, web_port=free_port(), sink_web_port=free_port())

@@ -21,7 +21,6 @@ def status() -> None:
     """Show whether Kafka answers, how far each consumer group lags, and worker metrics."""
     from pipelines.broker import answers
     from pipelines.lag import group_lag
-    from streams.main import SINK_WEB_PORT_OFFSET
     from streams.sink.agents import LANDED_TOPICS, SINK_APP_SUFFIX
 
     settings = load()
@@ -37,7 +36,7 @@ def status() -> None:
     console.print(table)
     for name, port in (
         ("worker", settings.web_port),
-        ("sink", settings.web_port + SINK_WEB_PORT_OFFSET),
+        ("sink", settings.sink_web_port),
     ):
         url = f"http://127.0.0.1:{port}/metrics"
         try:

@@ -123,6 +123,7 @@ def kill_mid_stream(bootstrap: str, children: dict, timeout_s: float = 120) -> N
     alive = dict(children)
     while alive and time.monotonic() < deadline:
         for group, child in list(alive.items()):
+            assert child.alive(), f"{child.name} died:\n{child.log_tail()}"
             try:
                 lag = sum(asyncio.run(group_lag(bootstrap, group, SOURCE_TOPICS)).values())
             except KafkaError:
