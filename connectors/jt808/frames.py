@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from connectors.errors import FrameError, bcd_digits
+
 FLAG = 0x7E
 ESCAPE = 0x7D
 MAX_FRAME_BYTES = 4096  # a 1023-byte body, fully escaped, plus header: anything longer is garbage
@@ -19,14 +21,6 @@ ENCRYPTION_MASK = 0x1C00
 SUBPACKAGE_BIT = 1 << 13
 VERSION_BIT = 1 << 14
 BAD_ESCAPE = re.compile(rb"\x7d(?![\x01\x02])")
-
-
-class FrameError(ValueError):
-    """A frame that cannot be decoded; ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +70,6 @@ def checksum(data: bytes) -> int:
     return value
 
 
-def bcd_to_digits(data: bytes) -> str:
-    """BCD bytes → digit string; a nibble above 9 is a FrameError."""
-    digits = data.hex()
-    if not digits.isdigit():
-        raise FrameError(f"invalid BCD {digits!r}")
-    return digits
-
-
 def digits_to_bcd(digits: str, *, size: int) -> bytes:
     """Digit string → BCD bytes of ``size``, left-padded with zeros."""
     if not digits.isdigit() or len(digits) > size * 2:
@@ -101,9 +87,9 @@ def parse_header(data: bytes) -> tuple[Header, int]:
     if version_2019:
         if len(data) < 17:
             raise FrameError("frame too short for a 2019 header")
-        protocol_version, phone, serial_at = data[4], bcd_to_digits(data[5:15]), 15
+        protocol_version, phone, serial_at = data[4], bcd_digits(data[5:15]), 15
     else:
-        protocol_version, phone, serial_at = None, bcd_to_digits(data[4:10]), 10
+        protocol_version, phone, serial_at = None, bcd_digits(data[4:10]), 10
     serial = int.from_bytes(data[serial_at : serial_at + 2], "big")
     offset = serial_at + 2
     total = index = None

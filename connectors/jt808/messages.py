@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from connectors.jt808.frames import FrameError, bcd_to_digits, digits_to_bcd
+from connectors.errors import FrameError, bcd_digits
+from connectors.jt808.frames import digits_to_bcd
 
 TERMINAL_ZONE = timezone(timedelta(hours=8))
 LOCATION_BASE_BYTES = 28
@@ -61,7 +62,7 @@ class Location:
 
 
 def _bcd_time(data: bytes) -> datetime:
-    digits = bcd_to_digits(data)
+    digits = bcd_digits(data)
     try:  # YY is 2000 + YY: strptime's %y would put 69-99 in the last century
         local = datetime(
             2000 + int(digits[0:2]),

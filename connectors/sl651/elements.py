@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from connectors.sl651.frames import FrameError, bcd
+from connectors.errors import FrameError, bcd_digits
 
 STATION_ZONE = timezone(timedelta(hours=8))
 REPORT_FUNCTIONS = {0x31: "uniform", 0x32: "timed", 0x33: "extra", 0x34: "hourly"}
@@ -60,7 +60,7 @@ class Report:
 
 def _time(data: bytes) -> datetime:
     """BCD YYMMDDhhmm[ss] in Beijing time → UTC (YY is 2000 + YY)."""
-    digits = bcd(data)
+    digits = bcd_digits(data)
     parts = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
     try:
         local = datetime(2000 + parts[0], *parts[1:], tzinfo=STATION_ZONE)
@@ -73,7 +73,7 @@ def element_value(definer: int, data: bytes) -> float:
     """Decode a BCD element value with the definer's decimal places."""
     places = definer & 0x07
     negative = data[:1] == b"\xff"
-    digits = bcd(data[1:] if negative else data)
+    digits = bcd_digits(data[1:] if negative else data)
     value = int(digits) / 10**places
     return -value if negative else value
 
@@ -84,7 +84,7 @@ def parse_report(body: bytes) -> Report:
         raise FrameError("report body lacks the F1F1 station and F0F0 time identifiers")
     serial = int.from_bytes(body[0:2], "big")
     sent_at = _time(body[2:8])
-    station, station_class = bcd(body[10:15]), chr(body[15])
+    station, station_class = bcd_digits(body[10:15]), chr(body[15])
     observed_at = _time(body[18:23])
     readings: list[Reading] = []
     ignored: list[int] = []

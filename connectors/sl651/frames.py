@@ -15,18 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connectors.errors import FrameError, bcd_digits
+
 START = b"\x7e\x7e"
 STX, SYN, ETX, ETB, ENQ, EOT = 0x02, 0x16, 0x03, 0x17, 0x05, 0x04
 HEADER_BYTES = 13  # 7E7E + centre + station + password + function + dir/length
 MAX_BODY_BYTES = 4095
-
-
-class FrameError(ValueError):
-    """A frame that cannot be decoded; ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +45,6 @@ def crc16(data: bytes) -> int:
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
     return crc
-
-
-def bcd(data: bytes) -> str:
-    """BCD bytes → digits; a nibble above 9 is a FrameError."""
-    digits = data.hex()
-    if not digits.isdigit():
-        raise FrameError(f"invalid BCD {digits!r}")
-    return digits
 
 
 def frame_length(head: bytes) -> int:
@@ -93,7 +79,7 @@ def decode_frame(raw: bytes) -> Frame:
     direction = int.from_bytes(raw[11:13], "big") >> 12
     return Frame(
         raw[2],
-        bcd(raw[3:8]),
+        bcd_digits(raw[3:8]),
         int.from_bytes(raw[8:10], "big"),
         raw[10],
         direction == 0x8,

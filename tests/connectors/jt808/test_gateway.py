@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from citybrain.contracts import decode
 from connectors.jt808 import messages as m
@@ -25,26 +24,6 @@ async def exchange(reader, writer, splitter, frame: bytes, replies: int = 1) -> 
         assert data, "the gateway closed the connection"
         got += [decode_frame(raw) for raw in splitter.feed(data)]
     return got
-
-
-async def consume(bootstrap: str, topic: str, needle: str, expect: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"t-{uuid.uuid4()}",
-    )
-    await consumer.start()
-    found: list[bytes] = []
-    try:
-        for _ in range(40):
-            batch = await consumer.getmany(timeout_ms=500)
-            found += [r.value for rs in batch.values() for r in rs if needle.encode() in r.value]
-            if len(found) >= expect:
-                break
-    finally:
-        await consumer.stop()
-    return found
 
 
 async def session(bootstrap: str, phone: str) -> dict:
@@ -123,7 +102,7 @@ def result(frame) -> int:
 
 
 @pytest.mark.integration
-def test_a_terminal_session_through_the_gateway(kafka):
+def test_a_terminal_session_through_the_gateway(kafka, read_topic):
     phone = f"0{uuid.uuid4().int % 10**11:011d}"
     out = asyncio.run(session(kafka.bootstrap, phone))
     assert result(out["early"][0]) == m.RESULT_FAILED
@@ -135,7 +114,7 @@ def test_a_terminal_session_through_the_gateway(kafka):
     assert result(out["batch"][0]) == m.RESULT_OK
     assert result(out["heartbeat"][0]) == m.RESULT_OK  # the connection survived the garbage
 
-    fixes = asyncio.run(consume(kafka.bootstrap, "gps.fixes", phone, 3))
+    fixes = asyncio.run(read_topic(kafka.bootstrap, "gps.fixes", phone.encode(), 3))
     rows = sorted((decode("gps.fixes", raw) for raw in fixes), key=lambda r: r["event_at"])
     assert [(r["lat"], r["lng"]) for r in rows] == [
         (30.25, 120.15),
@@ -148,5 +127,5 @@ def test_a_terminal_session_through_the_gateway(kafka):
     reasons = set(stats.by_reason)
     assert "terminal has not authenticated on this connection" in reasons
     assert any(r.startswith("checksum mismatch") for r in reasons)
-    dead = asyncio.run(consume(kafka.bootstrap, "gps.fixes.rejected", "checksum mismatch", 1))
+    dead = asyncio.run(read_topic(kafka.bootstrap, "gps.fixes.rejected", b"checksum mismatch", 1))
     assert orjson.loads(dead[0])["source_topic"] == "gps.fixes"

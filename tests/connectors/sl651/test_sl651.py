@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,10 @@ from connectors.sl651.frames import (
     encode_frame,
 )
 from connectors.sl651.session import Session, Station
+
+REAL = bytes.fromhex(
+    (Path(__file__).parents[2] / "fixtures" / "sl651" / "timed_report.hex").read_text().strip()
+)
 
 # a real timed report (0x32) from an SL 651-2014 implementation's tests; its CRC is 0x8397
 REAL = bytes.fromhex(
@@ -28,6 +33,8 @@ REAL = bytes.fromhex(
     "03"
     "8397"
 )
+
+
 STATIONS = {
     "0010100001": Station("0010100001", "water_level", 30.25, 120.15),
     "0000000077": Station("0000000077", "waterlogging", 30.26, 120.16),
