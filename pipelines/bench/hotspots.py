@@ -176,37 +176,31 @@ async def run_app(app: faust.App, progress: Progress, n_events: int, timeout_s: 
 
 
 async def bench(settings: Settings, *, n_events: int, timeout_s: float = 600) -> dict:
-    """Run both agents over the same events on ``settings.broker``; return the figures."""
+    """Run the three agents over the same events on ``settings.broker``; return the figures."""
     suffix = f"{int(time.time())}"
-    naive_settings = replace(
-        settings, app_id=f"bench-naive-{suffix}", web_port=0, store="memory://"
-    )
-    hot_settings = replace(
-        settings, app_id=f"bench-hotspot-{suffix}", web_port=0, store="memory://"
-    )
+    runs = {
+        name: replace(settings, app_id=f"bench-{name}-{suffix}", web_port=0, store="memory://")
+        for name in ("naive", "hotspot", "ceiling")
+    }
     await create_topics(
         settings.broker,
         [
             TopicSpec(
-                changelog(naive_settings.app_id, "naive_counts"),
-                INCIDENT_PARTITIONS,
-                compacted=True,
+                changelog(runs["naive"].app_id, "naive_counts"), INCIDENT_PARTITIONS, compacted=True
             ),
             TopicSpec(
-                changelog(hot_settings.app_id, "hotspot_counts"),
+                changelog(runs["hotspot"].app_id, "hotspot_counts"),
                 INCIDENT_PARTITIONS,
                 compacted=True,
             ),
         ],
     )
     await publish(settings.broker, reports(n_events))
+    factories = {"naive": naive_app, "hotspot": hotspot_app, "ceiling": ceiling_app}
     results = {}
-    for name, factory, s in (
-        ("naive", naive_app, naive_settings),
-        ("hotspot", hotspot_app, hot_settings),
-    ):
+    for name, run_settings in runs.items():
         progress = Progress()
-        await run_app(factory(s, progress), progress, n_events, timeout_s)
+        await run_app(factories[name](run_settings, progress), progress, n_events, timeout_s)
         results[name] = progress
     naive_rate = results["naive"].rate()
     hot_rate = results["hotspot"].rate()
