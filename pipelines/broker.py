@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ LOG4J_VERSION = "2.24.3"
 SLF4J_VERSION = "2.0.16"
 READY_MARKER = ".complete"
 JVM_HEAP = "-Xmx768m"
+FETCH_TIMEOUT_S = 900
+HOST = "127.0.0.1"
 
 POM_TEMPLATE = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -76,14 +79,20 @@ class BrokerStatus:
 
 
 def render_properties(*, port: int, controller_port: int, data_dir: Path) -> str:
-    """server.properties for a one-node KRaft broker+controller on loopback."""
+    """server.properties for a one-node KRaft broker+controller on loopback.
+
+    Segments are 16 MiB (so retention and compaction can act on test-sized
+    data); retention is checked every 60 s and the cleaner backs off 5 s. The
+    broker's session with its controller lasts 4 s (default 9 s): after a
+    SIGKILL, a restarted broker is fenced until the old session expires.
+    """
     return "\n".join(
         [
             "process.roles=broker,controller",
             "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            f"controller.quorum.voters=1@{HOST}:{controller_port}",
+            f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
+            f"advertised.listeners=PLAINTEXT://{HOST}:{port}",
             "controller.listener.names=CONTROLLER",
             "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             f"log.dirs={data_dir}",
@@ -94,6 +103,9 @@ def render_properties(*, port: int, controller_port: int, data_dir: Path) -> str
             "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1",
             "group.initial.rebalance.delay.ms=0",
+            "broker.heartbeat.interval.ms=1000",
+            "broker.session.timeout.ms=4000",
+            "log.segment.bytes=16777216",
             "log.retention.check.interval.ms=60000",
             "log.cleaner.backoff.ms=5000",
             "",
@@ -110,7 +122,7 @@ def require_tool(name: str, hint: str) -> str:
 
 
 def java_major_version() -> int:
-    """Major version of the ``java`` on PATH."""
+    """Major version of the ``java`` on PATH (8 for ``1.8.0``, 17 for ``17.0.2``)."""
     java = require_tool("java", "install a Java 17+ runtime (e.g. openjdk-17-jre-headless)")
     out = subprocess.run([java, "-version"], capture_output=True, text=True, check=True).stderr
     version = out.split('"')[1] if '"' in out else out.split()[2]
@@ -118,58 +130,104 @@ def java_major_version() -> int:
     return int(version.split(".")[1]) if major == "1" else int(major)
 
 
+def jars_dir(settings: Settings) -> Path:
+    """Where Kafka's runtime jars of ``settings.kafka_version`` are cached."""
+    return settings.cache_dir / "kafka" / settings.kafka_version / "libs"
+
+
 def ensure_jars(settings: Settings) -> Path:
-    """The directory of Kafka's runtime jars, fetching them with mvn the first time."""
-    libs = settings.cache_dir / "kafka" / settings.kafka_version / "libs"
+    """The directory of Kafka's runtime jars, fetching them with mvn the first time.
+
+    The jars are fetched into a private temporary directory and renamed into
+    place with the completion marker already inside, so a concurrent fetch
+    (another process or thread) never sees or leaves a half-filled cache.
+    """
+    libs = jars_dir(settings)
     if (libs / READY_MARKER).exists():
         return libs
     mvn = require_tool("mvn", "install Apache Maven; it fetches Kafka from Maven Central")
     libs.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="fetch-", dir=libs.parent))
     try:
-        (work / "pom.xml").write_text(
-            POM_TEMPLATE.format(
-                kafka=settings.kafka_version, log4j=LOG4J_VERSION, slf4j=SLF4J_VERSION
-            )
-        )
-        result = subprocess.run(
-            [
-                mvn,
-                "-q",
-                "-B",
-                "dependency:copy-dependencies",
-                f"-DoutputDirectory={work / 'libs'}",
-                "-DincludeScope=runtime",
-            ],
-            cwd=work,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise BrokerError(
-                f"mvn could not fetch Kafka {settings.kafka_version}:\n"
-                f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
-            )
-        (work / "libs" / READY_MARKER).write_text(settings.kafka_version)
-        try:
-            os.replace(work / "libs", libs)  # atomic: a concurrent fetch either wins or loses
-        except OSError:
-            if not (libs / READY_MARKER).exists():
-                raise
+        _fetch(mvn, settings.kafka_version, work)
+        _install(work / "libs", libs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return libs
 
 
+def _fetch(mvn: str, version: str, work: Path) -> None:
+    """Copy Kafka ``version``'s runtime jars into ``work/libs`` and mark them complete."""
+    (work / "pom.xml").write_text(
+        POM_TEMPLATE.format(kafka=version, log4j=LOG4J_VERSION, slf4j=SLF4J_VERSION)
+    )
+    command = [
+        mvn,
+        "-q",
+        "-B",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={work / 'libs'}",
+        "-DincludeScope=runtime",
+    ]
+    try:
+        result = subprocess.run(
+            command, cwd=work, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BrokerError(f"mvn did not fetch Kafka {version} within {FETCH_TIMEOUT_S}s") from exc
+    if result.returncode != 0:
+        raise BrokerError(
+            f"mvn could not fetch Kafka {version}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
+    (work / "libs" / READY_MARKER).write_text(version)
+
+
+def _install(fetched: Path, libs: Path) -> None:
+    """Rename a complete jar directory into place; a concurrent winner is kept."""
+    for _ in range(3):
+        try:
+            os.replace(fetched, libs)  # atomic; fails if a non-empty libs exists
+            return
+        except OSError:
+            if (libs / READY_MARKER).exists():
+                return  # another fetch finished first: keep its jars
+            _discard(libs)  # a directory without the marker is debris of an old layout
+    raise BrokerError(f"could not install Kafka's jars into {libs}")
+
+
+def _discard(path: Path) -> None:
+    """Remove a directory by first renaming it aside (safe against concurrent discards)."""
+    aside = path.with_name(f"{path.name}.stale-{os.getpid()}-{time.time_ns()}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
+def port_in_use(port: int) -> bool:
+    """True when something listens on ``127.0.0.1:port`` (TIME_WAIT leftovers do not count)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+        return False
+
+
 def answers(address: str, timeout_s: float = 5.0) -> bool:
-    """True when a Kafka broker at ``address`` answers a metadata request."""
+    """True when a Kafka broker at ``address`` answers a metadata request within ``timeout_s`` s.
+
+    Runs its own event loop: call it from synchronous code only.
+    """
     import asyncio
     import logging
 
@@ -192,78 +250,104 @@ def answers(address: str, timeout_s: float = 5.0) -> bool:
 
 
 class LocalBroker:
-    """Start, stop and locate the one-node Kafka of ``settings``."""
+    """Start, stop and locate the one-node Kafka of ``settings``.
+
+    Everything lives in ``settings.broker_dir``: ``data/`` (the log dirs),
+    ``broker.log`` (the JVM's stdout and stderr), ``pid``, ``ports`` (chosen on
+    the first start and kept, so restarts keep the address) and
+    ``settings.broker_address_file``.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.dir = settings.broker_dir
+        self.dir = settings.broker_dir.absolute()  # the JVM command line is matched on it
+        self.data_dir = self.dir / "data"
         self.pid_file = self.dir / "pid"
         self.ports_file = self.dir / "ports"
         self.log_file = self.dir / "broker.log"
+        self.properties_file = self.dir / "server.properties"
+        self.log4j_file = self.dir / "log4j2.yaml"
 
     def status(self) -> BrokerStatus:
-        """Current status, read from the pid and address files."""
-        pid = self._pid()
-        running = pid is not None and _alive(pid)
+        """Current status, read from the pid and address files and the process table."""
+        pid = self._running_pid()
         address = None
-        if running and self.settings.broker_address_file.exists():
+        if pid is not None and self.settings.broker_address_file.exists():
             address = self.settings.broker_address_file.read_text().strip()
-        return BrokerStatus(running, pid if running else None, address)
+        return BrokerStatus(pid is not None, pid, address)
 
-    def start(self, timeout_s: float = 90.0) -> str:
-        """Start the broker (or find it running) and return its ``host:port``."""
-        current = self.status()
-        if current.running and current.address:
-            return current.address
-        if java_major_version() < 17:
-            raise BrokerError("Kafka 4 needs Java 17 or newer")
-        libs = ensure_jars(self.settings)
+    def start(self, timeout_s: float = 60.0) -> str:
+        """Start the broker (or find it running) and return its ``host:port``.
+
+        Waits at most ``timeout_s`` seconds for the broker to answer a metadata
+        request; if the JVM exits or does not answer in time, it is killed and
+        BrokerError carries the tail of ``broker.log``.
+        """
+        pid = self._running_pid()
+        if pid is not None:
+            return self._adopt(pid, timeout_s)
+        java = self._java_command()
         port, controller_port = self._ports()
-        data_dir = self.dir / "data"
-        props = self.dir / "server.properties"
-        props.write_text(
-            render_properties(port=port, controller_port=controller_port, data_dir=data_dir)
-        )
-        log4j = self.dir / "log4j2.yaml"
-        log4j.write_text(LOG4J2_YAML)
-        java = ["java", f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{libs}/*"]
-        if not (data_dir / "meta.properties").exists():
-            self._format(java, props)
-        with open(self.log_file, "ab") as log:
-            process = subprocess.Popen(
-                [*java[:1], JVM_HEAP, *java[1:], "kafka.Kafka", str(props)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.pid_file.write_text(str(process.pid))
-        address = f"127.0.0.1:{port}"
-        self._wait_ready(process, address, timeout_s)
+        for p in (port, controller_port):
+            if port_in_use(p):
+                raise BrokerError(
+                    f"port {HOST}:{p} of the local broker ({self.ports_file}) is in use "
+                    "by another process"
+                )
+        self._write_config(port, controller_port)
+        if not (self.data_dir / "meta.properties").exists():
+            self._format(java)
+        process = self._launch(java)
+        address = f"{HOST}:{port}"
+        try:
+            self._wait_ready(address, timeout_s, alive=lambda: process.poll() is None)
+        except BaseException as exc:
+            if isinstance(exc, BrokerError):  # a KeyboardInterrupt leaves it to be adopted
+                _kill(process.pid)
+                self.pid_file.unlink(missing_ok=True)
+            raise
         self.settings.broker_address_file.write_text(address)
         return address
 
     def stop(self, timeout_s: float = 30.0) -> bool:
-        """Stop the broker cleanly (SIGTERM, then SIGKILL); False if it was not running."""
-        pid = self._pid()
+        """Stop the broker: SIGTERM, then SIGKILL after ``timeout_s`` seconds.
+
+        Returns False if it was not running. The pid and address files are removed.
+        """
+        pid = self._running_pid()
         self.settings.broker_address_file.unlink(missing_ok=True)
-        if pid is None or not _alive(pid):
+        if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return False
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
-            while _alive(pid):
-                time.sleep(0.1)
+        if not _wait_exit(pid, timeout_s):
+            _kill(pid)
         self.pid_file.unlink(missing_ok=True)
         return True
 
-    def restart(self, timeout_s: float = 90.0) -> str:
-        """Stop and start again on the same ports with the same data."""
+    def restart(self, timeout_s: float = 60.0) -> str:
+        """Stop and start again on the same ports with the same data; return ``host:port``."""
         self.stop()
         return self.start(timeout_s)
+
+    def _adopt(self, pid: int, timeout_s: float) -> str:
+        """Address of an already running broker, waiting for it if it is still starting."""
+        address_file = self.settings.broker_address_file
+        if address_file.exists():
+            return address_file.read_text().strip()
+        port, _ = self._ports()
+        address = f"{HOST}:{port}"
+        self._wait_ready(address, timeout_s, alive=lambda: self._is_ours(pid))
+        address_file.write_text(address)
+        return address
+
+    def _java_command(self) -> list[str]:
+        """``java -cp <jars>/*`` with the log4j config, after checking Java and the jars."""
+        if java_major_version() < 17:
+            raise BrokerError("Kafka 4 needs Java 17 or newer on PATH")
+        libs = ensure_jars(self.settings)
+        java = require_tool("java", "install a Java 17+ runtime")
+        return [java, f"-Dlog4j2.configurationFile={self.log4j_file}", "-cp", f"{libs}/*"]
 
     def _ports(self) -> tuple[int, int]:
         """The broker's ports: kept from the first start so restarts keep the address."""
@@ -277,32 +361,45 @@ class LocalBroker:
         self.ports_file.write_text(f"{port} {controller}")
         return port, controller
 
-    def _format(self, java: list[str], props: Path) -> None:
-        cluster_id = subprocess.run(
-            [*java, "kafka.tools.StorageTool", "random-uuid"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        result = subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
-            capture_output=True,
-            text=True,
+    def _write_config(self, port: int, controller_port: int) -> None:
+        self.properties_file.write_text(
+            render_properties(port=port, controller_port=controller_port, data_dir=self.data_dir)
         )
-        if result.returncode != 0:
-            raise BrokerError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+        self.log4j_file.write_text(LOG4J2_YAML)
 
-    def _wait_ready(self, process: subprocess.Popen, address: str, timeout_s: float) -> None:
+    def _format(self, java: list[str]) -> None:
+        """Format the KRaft storage with a fresh cluster id (first start only)."""
+        cluster_id = _run_tool(java, ["random-uuid"]).strip()
+        _run_tool(java, ["format", "-t", cluster_id, "-c", str(self.properties_file)])
+
+    def _launch(self, java: list[str]) -> subprocess.Popen:
+        """Start the JVM detached (own session), logging to ``broker.log``; record its pid."""
+        with open(self.log_file, "ab") as log:
+            process = subprocess.Popen(
+                [java[0], JVM_HEAP, *java[1:], "kafka.Kafka", str(self.properties_file)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(str(process.pid))
+        return process
+
+    def _wait_ready(self, address: str, timeout_s: float, alive: Callable[[], bool]) -> None:
+        """Poll ``address`` until it answers; BrokerError if ``alive()`` is False or on timeout."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise BrokerError(f"Kafka exited with code {process.returncode}:\n{self._tail()}")
+            if not alive():
+                raise BrokerError(
+                    f"Kafka exited before answering on {address} "
+                    f"(log: {self.log_file}):\n{self._tail()}"
+                )
             if answers(address, timeout_s=3.0):
                 return
             time.sleep(0.5)
-        process.kill()
         raise BrokerError(
-            f"Kafka did not answer on {address} within {timeout_s:.0f}s:\n{self._tail()}"
+            f"Kafka did not answer on {address} within {timeout_s:.0f}s "
+            f"(log: {self.log_file}):\n{self._tail()}"
         )
 
     def _tail(self, lines: int = 30) -> str:
@@ -310,23 +407,76 @@ class LocalBroker:
             return ""
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
 
-    def _pid(self) -> int | None:
+    def _running_pid(self) -> int | None:
+        """The pid in the pid file if that process is this broker's JVM, else None."""
         try:
-            return int(self.pid_file.read_text())
+            pid = int(self.pid_file.read_text())
         except (FileNotFoundError, ValueError):
             return None
+        return pid if self._is_ours(pid) else None
+
+    def _is_ours(self, pid: int) -> bool:
+        """True when ``pid`` is alive and runs Kafka on this broker's properties file.
+
+        Guards against a stale pid file whose pid now belongs to another process.
+        """
+        if not _alive(pid):
+            return False
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            return not Path("/proc/self/cmdline").exists()  # no /proc: trust the pid
+        except PermissionError:
+            return False
+        return b"kafka.Kafka" in args and str(self.properties_file).encode() in args
+
+
+def _run_tool(java: list[str], args: list[str]) -> str:
+    """Run ``kafka.tools.StorageTool`` with ``args``; its stdout, or BrokerError."""
+    result = subprocess.run(
+        [*java, "kafka.tools.StorageTool", *args], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise BrokerError(
+            f"kafka-storage {args[0]} failed (exit {result.returncode}):\n"
+            f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
+    return result.stdout
 
 
 def _alive(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie (our own zombies are reaped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    # a zombie child still answers kill(0): reap it if it is ours
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)
         return done == 0
-    except ChildProcessError:
-        return True
+    except ChildProcessError:  # not our child: a zombie shows state Z in /proc
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return True
+        return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _wait_exit(pid: int, timeout_s: float) -> bool:
+    """Wait up to ``timeout_s`` seconds for ``pid`` to exit; True if it did."""
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL ``pid`` and wait (up to 10 s) until it is gone."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    _wait_exit(pid, 10.0)

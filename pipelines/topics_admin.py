@@ -7,12 +7,17 @@ import time
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from citybrain.topics import TopicSpec
 
 
 class TopicMismatch(RuntimeError):
     """An existing topic disagrees with the registry (e.g. its partition count)."""
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused to create a topic (e.g. an invalid config)."""
 
 
 async def list_topics(bootstrap: str) -> set[str]:
@@ -32,26 +37,43 @@ async def create_topics(
 
     Existing topics are left alone, but one whose partition count differs
     from its spec raises TopicMismatch: a changed count would silently break
-    co-partitioning with its table. Returns once every created topic has a
-    leader for each partition.
+    co-partitioning with its table. A topic created concurrently by someone
+    else counts as existing. A refused creation raises TopicCreationError.
+    Returns once every created topic has a leader for each partition, waiting
+    at most ``timeout_s`` seconds.
     """
     specs = list(specs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        present = [s for s in specs if s.name in existing]
+        missing = [s for s in specs if s.name not in existing]
+        created = await _create(admin, missing) if missing else set()
+        present = [s for s in specs if s.name not in created]
         if present:
             await _check_partitions(admin, present)
-        missing = [s for s in specs if s.name not in existing]
-        if missing:
-            await admin.create_topics(
-                [NewTopic(s.name, s.partitions, 1, topic_configs=s.config()) for s in missing]
-            )
-            await _wait_for_leaders(admin, [s.name for s in missing], timeout_s)
-        return [s.name for s in missing]
+        if created:
+            await _wait_for_leaders(admin, sorted(created), timeout_s)
+        return [s.name for s in specs if s.name in created]
     finally:
         await admin.close()
+
+
+async def _create(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> set[str]:
+    """Ask the controller to create ``specs``; the names it created."""
+    response = await admin.create_topics(
+        [NewTopic(s.name, s.partitions, 1, topic_configs=s.config()) for s in specs]
+    )
+    created, refused = set(), []
+    for topic, code, *message in response.topic_errors:
+        if code == 0:
+            created.add(topic)
+        elif code != TopicAlreadyExistsError.errno:  # lost a race: checked as existing
+            reason = (message[0] if message else None) or for_code(code).__name__
+            refused.append(f"{topic}: {reason}")
+    if refused:
+        raise TopicCreationError("the broker refused to create " + "; ".join(refused))
+    return created
 
 
 async def _check_partitions(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> None:

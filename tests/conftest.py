@@ -1,21 +1,22 @@
 """Shared fixtures: one real Apache Kafka broker for the whole test session.
 
 The broker is fetched with mvn (into the user's cache, once) and started by
-the same launcher that ``citybrain broker start`` uses. Tests that need it
-are marked ``integration``.
+the same launcher that ``citybrain broker start`` uses. Nothing is skipped: if
+``java`` or ``mvn`` is missing, the ``kafka`` fixture fails with a BrokerError
+saying what to install. Tests that need the broker are marked ``integration``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
 
 from citybrain.settings import Settings, load
 from citybrain.topics import registry
-from pipelines.broker import LocalBroker
+from pipelines.broker import LocalBroker, free_port
 from pipelines.topics_admin import create_topics
 
 
@@ -27,26 +28,21 @@ class Kafka:
     settings: Settings
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def kafka(tmp_path_factory) -> Kafka:
+def kafka(tmp_path_factory) -> Iterator[Kafka]:
+    """One real broker for the session, with the ``citybrain`` topic registry created."""
     home = tmp_path_factory.mktemp("kafka-home")
     settings = load(
         {
             "HOME": str(home),
             "CITYBRAIN_HOME": str(home),
-            "CITYBRAIN_CACHE_DIR": str(load().cache_dir),
+            "CITYBRAIN_CACHE_DIR": str(load().cache_dir),  # the user's jar cache: fetch once
         }
     )
     broker = LocalBroker(settings)
     address = broker.start()
     try:
-        asyncio.run(create_topics(address, registry(settings.app_id)))
+        asyncio.run(create_topics(address, registry("citybrain")))
         yield Kafka(address, replace(settings, broker=address))
     finally:
         broker.stop()
@@ -55,11 +51,13 @@ def kafka(tmp_path_factory) -> Kafka:
 @pytest.fixture
 def settings_env(tmp_path, kafka) -> Settings:
     """Settings of a fresh citybrain home on the session broker, with free web ports."""
-    base = load(
+    return load(
         {
             "HOME": str(tmp_path),
             "CITYBRAIN_HOME": str(tmp_path / "citybrain"),
             "CITYBRAIN_CACHE_DIR": str(kafka.settings.cache_dir),
+            "CITYBRAIN_BROKER": kafka.bootstrap,
+            "CITYBRAIN_WEB_PORT": str(free_port()),
+            "CITYBRAIN_SINK_WEB_PORT": str(free_port()),
         }
     )
-    return replace(base, broker=kafka.bootstrap, web_port=free_port(), sink_web_port=free_port())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +20,24 @@ topics_app = typer.Typer(help="Create and list the registry's topics.", no_args_
 app.add_typer(broker_app, name="broker")
 app.add_typer(topics_app, name="topics")
 console = Console()
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a launcher action; a BrokerError is printed (no traceback) and exits with 1."""
+    from pipelines.broker import BrokerError
+
+    try:
+        return action()
+    except BrokerError as exc:
+        console.print(str(exc), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _local_broker():
+    from pipelines.broker import LocalBroker
+
+    return LocalBroker(load())
 
 
 @broker_app.command("fetch")
@@ -25,41 +45,33 @@ def broker_fetch() -> None:
     """Fetch Kafka's jars from Maven Central into the cache (no-op when cached)."""
     from pipelines.broker import ensure_jars
 
-    console.print(f"Kafka jars: {ensure_jars(load())}")
+    console.print(f"Kafka jars: {_run(lambda: ensure_jars(load()))}")
 
 
 @broker_app.command("start")
 def broker_start() -> None:
     """Start the local broker (or report the running one) and print its address."""
-    from pipelines.broker import LocalBroker
-
-    address = LocalBroker(load()).start()
+    address = _run(_local_broker().start)
     console.print(f"Kafka is up at [bold]{address}[/bold]")
 
 
 @broker_app.command("stop")
 def broker_stop() -> None:
     """Stop the local broker."""
-    from pipelines.broker import LocalBroker
-
-    stopped = LocalBroker(load()).stop()
+    stopped = _run(_local_broker().stop)
     console.print("Kafka stopped" if stopped else "Kafka was not running")
 
 
 @broker_app.command("restart")
 def broker_restart() -> None:
     """Restart the local broker on the same address with the same data."""
-    from pipelines.broker import LocalBroker
-
-    console.print(f"Kafka is up at [bold]{LocalBroker(load()).restart()}[/bold]")
+    console.print(f"Kafka is up at [bold]{_run(_local_broker().restart)}[/bold]")
 
 
 @broker_app.command("status")
 def broker_status() -> None:
-    """Say whether the local broker runs, and where."""
-    from pipelines.broker import LocalBroker
-
-    status = LocalBroker(load()).status()
+    """Say whether the local broker runs, and where (exit code 1 when it does not)."""
+    status = _local_broker().status()
     if status.running:
         console.print(f"running (pid {status.pid}) at {status.address}")
     else:
@@ -73,8 +85,13 @@ def topics_create() -> None:
     from pipelines.topics_admin import create_topics
 
     settings = load()
-    created = asyncio.run(create_topics(settings.broker, registry(settings.app_id)))
-    console.print(f"created {len(created)} topic(s) on {settings.broker}: {', '.join(created)}")
+    specs = registry(settings.app_id)
+    created = asyncio.run(create_topics(settings.broker, specs))
+    for name in created:
+        console.print(f"created {name}")
+    console.print(
+        f"{len(created)} created, {len(specs) - len(created)} already existed on {settings.broker}"
+    )
 
 
 @topics_app.command("list")
