@@ -4,7 +4,8 @@ faust routes a table write to the changelog partition of the *current event*.
 In a batch from ``stream.take_events`` the current event is whichever came
 last, possibly from another partition. :func:`event_context` makes a chosen
 event current, so writes made for partition P go to changelog partition P and
-the table stays co-partitioned with its source topic.
+the table stays co-partitioned with its source topic. The consumer accessors
+serve ``streams.stalls``, which watches faust's commit bookkeeping.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from faust.streams import _current_event
-from faust.types import EventT
+from faust.types import TP, EventT
+from faust.types.transports import ConsumerT
 
 
 @contextmanager
@@ -25,3 +27,38 @@ def event_context(event: EventT) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+def committed_offsets(consumer: ConsumerT) -> dict[tuple[str, int], int | None]:
+    """The offset faust last committed (next to read) per assigned partition."""
+    committed = consumer._committed_offset
+    return {(tp.topic, tp.partition): committed.get(tp) for tp in consumer.assignment()}
+
+
+def acked_heads(consumer: ConsumerT) -> dict[tuple[str, int], int]:
+    """The lowest acknowledged, not yet committed offset per partition that has one."""
+    return {(tp.topic, tp.partition): min(acked) for tp, acked in consumer._acked.items() if acked}
+
+
+async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> None:
+    """Seek one partition so its records from ``offset`` on are delivered again."""
+    await consumer.seek(TP(topic, partition), offset)
+
+
+def repair_acks(consumer: ConsumerT) -> int:
+    """Drop duplicate and already committed offsets from faust's ack lists; return how many.
+
+    faust commits the first run of consecutive offsets in a partition's ack
+    list. Records delivered twice (as after a restart that rebuilt tables from
+    the changelog) leave duplicates and committed offsets in that list, which
+    cut every run short: commits then crawl one offset per commit interval.
+    """
+    removed = 0
+    for tp, acked in consumer._acked.items():
+        committed = consumer._committed_offset.get(tp)
+        kept = sorted({o for o in acked if committed is None or o >= committed})
+        if len(kept) != len(acked):
+            removed += len(acked) - len(kept)
+            acked[:] = kept
+            consumer._acked_index[tp] = set(kept)
+    return removed

@@ -7,7 +7,7 @@ from dataclasses import replace
 import faust
 
 from citybrain.settings import Settings
-from streams import metrics
+from streams import metrics, stalls
 from streams.app import create_app
 from streams.hotspots import agents as hotspots
 from streams.intake import agents as intake
@@ -21,6 +21,7 @@ def stream_app(settings: Settings) -> faust.App:
     def register_all(app: faust.App, settings: Settings) -> None:
         counters["hotspots"] = hotspots.register(app, settings).stats
         counters["intake"] = intake.register(app, settings)
+        counters["stalls"] = stalls.register(app)
         metrics.register(app, counters)
 
     return create_app(settings, domains=(register_all,))
@@ -33,6 +34,7 @@ def sink_app(settings: Settings) -> faust.App:
 
     def register_all(app: faust.App, settings: Settings) -> None:
         counters["sink"] = sink.register(app, settings)
+        counters["stalls"] = stalls.register(app)
         metrics.register(app, counters)
 
     return create_app(

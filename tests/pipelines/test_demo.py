@@ -10,6 +10,7 @@ dead-lettered with a reason while the worker stayed up.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections import Counter
 from dataclasses import replace
@@ -162,22 +163,31 @@ def test_demo_day_survives_sigkill_and_counts_exactly(settings_env, own_kafka):
     scenario = build(scale=SCALE)
     half = len(scenario.messages) * 2 // 3
     log_dir = settings.home / "logs"
-    worker = processes.start("worker", settings, log_dir=log_dir)
-    sink = processes.start("sink", settings, log_dir=log_dir)
+    worker = processes.start("worker", settings, log_dir=log_dir, loglevel="info")
+    sink = processes.start("sink", settings, log_dir=log_dir, loglevel="info")
     try:
         asyncio.run(replay(scenario.messages[:half], bootstrap=kafka.bootstrap, speed=None))
         # kill each as soon as it has committed part of its backlog, i.e. mid-stream
         kill_mid_stream(
             kafka.bootstrap, {settings.app_id: worker, settings.app_id + SINK_APP_SUFFIX: sink}
         )
-        worker = processes.start("worker", settings, log_dir=log_dir, name="worker-2")
+        # the restarted worker has lost its disk: it must rebuild its table from the changelog
+        shutil.rmtree(settings.state_dir / settings.app_id)
+        worker = processes.start(
+            "worker", settings, log_dir=log_dir, name="worker-2", loglevel="info"
+        )
         asyncio.run(replay(scenario.messages[half:], bootstrap=kafka.bootstrap, speed=None))
-        sink = processes.start("sink", settings, log_dir=log_dir, name="sink-2")
+        sink = processes.start("sink", settings, log_dir=log_dir, name="sink-2", loglevel="info")
         tail = tail_messages(
             datetime.combine(scenario.day, datetime.min.time(), UTC) + timedelta(days=1, hours=12)
         )
         asyncio.run(publish_tail(kafka.bootstrap, tail))
-        asyncio.run(wait_caught_up(kafka.bootstrap, consumer_groups(settings), timeout_s=600))
+        try:
+            asyncio.run(wait_caught_up(kafka.bootstrap, consumer_groups(settings), timeout_s=240))
+        except TimeoutError as exc:
+            raise AssertionError(
+                f"{exc}\n--- worker\n{worker.log_tail(80)}\n--- sink\n{sink.log_tail(40)}"
+            ) from exc
         assert worker.alive(), worker.log_tail()
         assert sink.alive(), sink.log_tail()
     finally:
