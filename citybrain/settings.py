@@ -18,6 +18,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_HOTSPOT_LATENESS_S | ``300`` | allowed event-time lateness of hotspot windows, seconds |
 | CITYBRAIN_KAFKA_VERSION | ``4.1.1`` | Apache Kafka version the local launcher fetches |
 | CITYBRAIN_AREA_BOUNDS | ``30.2,120.1,30.3,120.2`` (demo county) | service area S,W,N,E |
+| CITYBRAIN_REFERENCE_DIR | ``$CITYBRAIN_HOME/reference`` | county reference tables (JSON) |
 | CITYBRAIN_JT808_AUTH_SECRET | none: random per process, with a warning | JT/T 808 auth-code key |
 """
 
@@ -47,6 +48,12 @@ class Settings:
     jt808_auth_secret: str | None = None
     sink_web_port: int = 6067
     area_bounds: tuple[float, float, float, float] = (30.2, 120.1, 30.3, 120.2)
+    reference_dir: Path | None = None
+
+    @property
+    def reference_path(self) -> Path:
+        """The reference-data directory (``citybrain.reference``)."""
+        return self.reference_dir or self.home / "reference"
 
     @property
     def broker_dir(self) -> Path:
@@ -97,4 +104,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         kafka_version=env.get("CITYBRAIN_KAFKA_VERSION", "4.1.1"),
         jt808_auth_secret=env.get("CITYBRAIN_JT808_AUTH_SECRET") or None,
         area_bounds=_bounds(env.get("CITYBRAIN_AREA_BOUNDS", "30.2,120.1,30.3,120.2")),
+        reference_dir=Path(env["CITYBRAIN_REFERENCE_DIR"])
+        if env.get("CITYBRAIN_REFERENCE_DIR")
+        else None,
     )

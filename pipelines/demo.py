@@ -23,6 +23,7 @@ from pipelines.lag import wait_caught_up
 from pipelines.plan import run_plan
 from pipelines.replay import ReplayStats, replay
 from pipelines.scenarios.demo_county import Scenario
+from pipelines.scenarios.demo_county.reference import export as export_reference
 from pipelines.topics_admin import create_topics
 from streams.sink.agents import LANDED_TOPICS, SINK_APP_SUFFIX
 from warehouse.landing import view_name
@@ -72,6 +73,8 @@ def run_demo(
     log(f"Kafka at {address}")
     created = asyncio.run(create_topics(address, registry(settings.app_id)))
     log(f"topics: {len(created)} created")
+    export_reference(scenario, settings.reference_path)
+    log(f"reference tables in {settings.reference_path}")
     log_dir = settings.home / "logs"
     children = [
         processes.start("worker", settings, log_dir=log_dir),

@@ -32,6 +32,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CITYBRAIN_SINK_WEB_PORT": str(settings.sink_web_port),
         "CITYBRAIN_HOTSPOT_LATENESS_S": str(settings.hotspot_lateness_s),
         "CITYBRAIN_KAFKA_VERSION": settings.kafka_version,
+        "CITYBRAIN_REFERENCE_DIR": str(settings.reference_path),
     }
 
 

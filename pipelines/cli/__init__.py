@@ -23,6 +23,7 @@ def _register() -> None:
         gateway,
         permits,
         plan,
+        reference,
         replay,
         status,
         warehouse,

@@ -1,0 +1,71 @@
+"""Reference data the workers load at start: the county's fixed things.
+
+Unit grids (单元网格), departments and what they own, cameras, vehicles and
+hydrological stations are configuration, not state: each is one JSON file
+(a list of objects) in ``settings.reference_dir`` that operators edit and
+``citybrain reference export`` writes for the demo county. Workers read them
+once at start; a missing file is an empty table, a malformed one an error
+that names the file.
+
+Tables and their keys (extra keys are kept):
+
+- ``grids``: grid_code (14 digits), street, community, centre_lat, centre_lng,
+  polygon_wkt (WGS-84)
+- ``departments``: department_id, name, categories and grid_codes (comma-separated)
+- ``cameras``: camera_id, lat, lng, … (regions of interest)
+- ``vehicles``: vehicle_id, plate, vehicle_type, department, company, …
+- ``stations``: station_id, kind (rain | water_level | waterlogging), name,
+  lat, lng, warning_level_m, guaranteed_level_m
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+TABLES: tuple[str, ...] = ("grids", "departments", "cameras", "vehicles", "stations")
+
+Row = dict[str, Any]
+
+
+class ReferenceError(ValueError):
+    """A reference file is not a JSON list of objects."""
+
+
+def path_of(reference_dir: Path, table: str) -> Path:
+    """The file of ``table`` in ``reference_dir``."""
+    if table not in TABLES:
+        raise ValueError(f"unknown reference table {table!r}; known: {', '.join(TABLES)}")
+    return reference_dir / f"{table}.json"
+
+
+def read_table(reference_dir: Path, table: str) -> list[Row]:
+    """The rows of ``table``; an empty list when its file does not exist."""
+    path = path_of(reference_dir, table)
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except json.JSONDecodeError as exc:
+        raise ReferenceError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ReferenceError(f"{path}: expected a JSON list of objects")
+    return rows
+
+
+def write_tables(reference_dir: Path, tables: Mapping[str, Sequence[Row]]) -> list[Path]:
+    """Write each table atomically (temp file + rename); return the paths written."""
+    reference_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, rows in tables.items():
+        path = path_of(reference_dir, table)
+        fd, tmp = tempfile.mkstemp(dir=reference_dir, prefix=f".{table}-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(list(rows), out, ensure_ascii=False, indent=1, default=str)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
