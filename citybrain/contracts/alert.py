@@ -1,0 +1,59 @@
+"""Contract: alerts on the ``alerts`` topic, from every domain to duty staff and the case engine.
+
+One message per issue, update or cancellation of an alert. ``alert_id`` is
+stable across an alert's life; ``event_id`` is unique per message (so the
+landing and consumers deduplicate by it). Producers: ``streams/flood``
+(waterlogging, rainstorm, river level), later ``streams/video``,
+``streams/vehicles`` and hotspot spikes. The case engine opens or joins a
+case for ``msg_type == "Alert"`` messages whose ``severity`` it is told to
+act on, and records updates and cancellations on that case.
+
+Fields: event_id, alert_id, msg_type (Alert | Update | Cancel), source
+(flood | video | vehicles | hotspots), category (a citybrain category),
+severity (Extreme | Severe | Moderate | Minor, as CAP 1.2), level (the
+domain's own word: blue | yellow | orange | red for flood), event_at (the
+observation it rests on, UTC), sent_at (UTC), lat, lng (WGS-84), title,
+details (a JSON object: values, station, cameras, evidence…).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from citybrain.categories import CATEGORIES
+from citybrain.contracts.base import ContractViolation, identifier, text, utc_timestamp, wgs84
+
+TOPIC = "alerts"
+
+MSG_TYPES = frozenset({"Alert", "Update", "Cancel"})
+SOURCES = frozenset({"flood", "video", "vehicles", "hotspots"})
+SEVERITIES = frozenset({"Extreme", "Severe", "Moderate", "Minor", "Unknown"})
+
+
+def validate(doc: dict[str, Any]) -> dict[str, Any]:
+    """Alert document → normalised row (raises ContractViolation with the reason)."""
+    for field, allowed in (("msg_type", MSG_TYPES), ("source", SOURCES), ("severity", SEVERITIES)):
+        if doc.get(field) not in allowed:
+            raise ContractViolation(f"{field} {doc.get(field)!r} is not one of {sorted(allowed)}")
+    category = doc.get("category")
+    if category not in CATEGORIES:
+        raise ContractViolation(f"unknown category {category!r}")
+    details = doc.get("details", {})
+    if not isinstance(details, dict):
+        raise ContractViolation("details must be a JSON object")
+    lat, lng = wgs84(lat=doc.get("lat"), lng=doc.get("lng"))
+    return {
+        "event_id": identifier(doc, "event_id"),
+        "alert_id": identifier(doc, "alert_id"),
+        "msg_type": doc["msg_type"],
+        "source": doc["source"],
+        "category": category,
+        "severity": doc["severity"],
+        "level": text(doc, "level", required=False, max_chars=32),
+        "event_at": utc_timestamp(doc.get("event_at")),
+        "sent_at": utc_timestamp(doc.get("sent_at"), field="sent_at"),
+        "lat": lat,
+        "lng": lng,
+        "title": text(doc, "title", required=False, max_chars=400),
+        "details": details,
+    }
