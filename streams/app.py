@@ -13,6 +13,7 @@ from collections.abc import Callable
 import faust
 
 from citybrain.settings import Settings
+from streams import faust_compat
 
 Domain = Callable[[faust.App, Settings], None]
 
@@ -27,6 +28,7 @@ def create_app(
     consumer groups, so each scales on its own.
     """
     app_id = app_id or settings.app_id
+    faust_compat.complete_producer_flush()
     (settings.state_dir / app_id).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         app_id,
@@ -36,6 +38,7 @@ def create_app(
         web_enabled=settings.web_port > 0,
         web_port=max(settings.web_port, 1),
         web_bind="127.0.0.1",
+        web_tables_enabled=False,  # faust's /table pages would reveal table values without a token
         topic_allow_declare=False,
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",

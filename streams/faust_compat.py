@@ -5,14 +5,18 @@ In a batch from ``stream.take_events`` the current event is whichever came
 last, possibly from another partition. :func:`event_context` makes a chosen
 event current, so writes made for partition P go to changelog partition P and
 the table stays co-partitioned with its source topic. The consumer accessors
-serve ``streams.stalls``, which watches faust's commit bookkeeping.
+serve ``streams.stalls``, which watches faust's commit bookkeeping, and
+:func:`complete_producer_flush` makes the flush before each offset commit
+complete, so table changelog writes are in Kafka before their offsets commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from faust.streams import _current_event
 from faust.types import TP, EventT
@@ -62,3 +66,32 @@ def repair_acks(consumer: ConsumerT) -> int:
             acked[:] = kept
             consumer._acked_index[tp] = set(kept)
     return removed
+
+
+async def drain(buffer: Any) -> None:
+    """Wait until faust's producer buffer is empty (a flush that does not give up).
+
+    faust's ``ProducerBuffer.flush`` returns after 0.1 s without progress even
+    when messages are still waiting, and the consumer commits offsets right
+    after it: a table's changelog writes could then be lost in a crash while
+    the offsets that produced them are committed. This version waits, checking
+    every second, until the buffer is empty.
+    """
+    while buffer.size:
+        if buffer.state != "running":
+            raise RuntimeError("cannot flush: the producer is not running")
+        buffer.message_sent.clear()
+        try:
+            await asyncio.wait_for(buffer.message_sent.wait(), timeout=1.0)
+        except TimeoutError:
+            continue
+
+
+def complete_producer_flush() -> None:
+    """Make every faust producer buffer's ``flush`` wait until it is empty (idempotent)."""
+    from faust.transport.producer import ProducerBuffer
+
+    async def flush(self: Any) -> None:
+        await drain(self)
+
+    ProducerBuffer.flush = flush  # type: ignore[method-assign]

@@ -11,8 +11,10 @@ changelog partition of that source partition.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
@@ -21,6 +23,7 @@ from faust.types import EventT
 from citybrain.contracts import encode_row
 from citybrain.settings import Settings
 from citybrain.topics import INCIDENT_PARTITIONS, rejected
+from streams import faust_compat
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.hotspots import windows
@@ -29,9 +32,13 @@ from streams.intake.validate import RawMessage, validate_batch
 BATCH_MAX_EVENTS = 20_000
 BATCH_WITHIN_S = 0.5
 NO_CLOSE = 2**62
+RESEEK_S = 5.0
+
+log = logging.getLogger(__name__)
 
 
 Source = tuple[str, int]  # (topic, partition): one ordered Kafka log
+Seek = Callable[..., Awaitable[None]]  # seek(topic=, partition=, offset=)
 
 
 def max_event_ms_by_source(accepted: list[tuple[RawMessage, dict]]) -> dict[Source, int]:
@@ -55,22 +62,30 @@ class HotspotCounter:
         out: faust.TopicT,
         dead_letters: dict[str, faust.TopicT],
         lateness_s: int,
+        seek: Seek,
     ) -> None:
         self.table = table
         self.out = out
         self.dead_letters = dead_letters
         self.lateness_s = lateness_s
+        self.seek = seek
         self.stats: dict[str, int] = defaultdict(int)
+        # control, not state: when each source last asked to be sought back (monotonic s)
+        self._sought: dict[tuple[Source, int], float] = {}
 
     async def process(self, events: Sequence[EventT]) -> None:
         """Validate, count and close windows for one batch of events."""
-        messages = [RawMessage.from_event(e) for e in events]
+        last_event: dict[Source, EventT] = {}
+        by_source: dict[Source, list[EventT]] = defaultdict(list)
+        for event in events:
+            source = (event.message.topic, event.message.partition)
+            last_event[source] = event
+            by_source[source].append(event)
+        states = {src: self._state(src, e) for src, e in last_event.items()}
+        fresh, next_offsets = await self._in_order(by_source, states)
+        messages = [RawMessage.from_event(e) for e in fresh]
         accepted, rejections = validate_batch(messages)
         await self._dead_letter(rejections)
-        last_event: dict[Source, EventT] = {}
-        for event in events:
-            last_event[(event.message.topic, event.message.partition)] = event
-        watermarks = {src: self._watermark(src, e) for src, e in last_event.items()}
         windowed = windows.assign_windows(windows.incident_frame(accepted))
         stored: dict[windows.WindowId, dict] = {}
         closed: set[windows.WindowId] = set()
@@ -80,36 +95,82 @@ class HotspotCounter:
             if value is not None:
                 stored[window] = value
             if windows.is_closed(
-                window, watermark_ms=watermarks[source][0], lateness_s=self.lateness_s
+                window, watermark_ms=states[source][0], lateness_s=self.lateness_s
             ):
                 closed.add(window)
         deltas, late = windows.count_new(
             windowed, counted_up_to={w: int(v["o"]) for w, v in stored.items()}, closed=closed
         )
-        self.stats["events"] += len(messages)
+        self.stats["events"] += len(events)
         self.stats["rejected"] += len(rejections)
         self.stats["late"] += late
-        by_source: dict[Source, list[windows.WindowDelta]] = defaultdict(list)
+        by_window_source: dict[Source, list[windows.WindowDelta]] = defaultdict(list)
         for delta in deltas:
-            by_source[(delta.window.topic, delta.window.partition)].append(delta)
+            by_window_source[(delta.window.topic, delta.window.partition)].append(delta)
         max_event_ms = max_event_ms_by_source(accepted)
         for source, event in last_event.items():
             await self._apply(
                 source,
                 event,
-                by_source.get(source, []),
+                by_window_source.get(source, []),
                 stored,
-                watermarks[source],
+                states[source],
                 max_event_ms.get(source),
+                next_offsets[source],
             )
+
+    async def _in_order(
+        self, by_source: dict[Source, list[EventT]], states: dict[Source, list]
+    ) -> tuple[list[EventT], dict[Source, int]]:
+        """One event per offset up to the first gap, per source; the next offset each expects."""
+        fresh: list[EventT] = []
+        next_offsets: dict[Source, int] = {}
+        for source, events in by_source.items():
+            taken, next_offsets[source] = windows.in_order(
+                (e.message.offset for e in events), next_offset=states[source][2]
+            )
+            first = {}
+            for event in events:
+                first.setdefault(event.message.offset, event)
+            fresh.extend(first[o] for o in taken)
+            waiting = sum(1 for o in first if o >= next_offsets[source])
+            if waiting:
+                await self._seek_back(source, next_offsets[source], min(first))
+            self.stats["deferred"] += waiting
+        return fresh, next_offsets
+
+    async def _seek_back(self, source: Source, offset: int, delivered_from: int) -> None:
+        """Ask for ``source`` to be delivered again from ``offset`` (at most every RESEEK_S).
+
+        A batch that starts past the offset the table expects means records the
+        table never counted were skipped: delivered past a gap, or committed
+        before their table writes were durable when a worker died. Reading
+        them again from the table's own offset makes the counts whole.
+        """
+        now = time.monotonic()
+        if now - self._sought.get((source, offset), -RESEEK_S) < RESEEK_S:
+            return
+        self._sought[(source, offset)] = now
+        log.warning(
+            "%s[%d]: delivery resumed at offset %d but the table expects %d; seeking back",
+            *source,
+            delivered_from,
+            offset,
+        )
+        self.stats["sought_back"] += 1
+        await self.seek(topic=source[0], partition=source[1], offset=offset)
 
     def _read(self, event: EventT, key: str) -> Any:
         with event_context(event):
             return self.table.get(key)
 
-    def _watermark(self, source: Source, event: EventT) -> list[int]:
+    def _state(self, source: Source, event: EventT) -> list:
+        """``[watermark_ms, next_close_ms, next_offset or None]`` of one source."""
         state = self._read(event, windows.watermark_key(*source))
-        return [-1, NO_CLOSE] if state is None else [int(state[0]), int(state[1])]
+        if state is None:
+            return [-1, NO_CLOSE, None]
+        next_offset = state[2] if len(state) > 2 else None
+        return [int(state[0]), int(state[1]), next_offset]
 
     async def _apply(
         self,
@@ -117,10 +178,11 @@ class HotspotCounter:
         event: EventT,
         deltas: list[windows.WindowDelta],
         stored: dict[windows.WindowId, dict],
-        watermark: list[int],
+        state: list,
         max_event_ms: int | None,
+        next_offset: int,
     ) -> None:
-        wm_ms, next_close_ms = watermark
+        wm_ms, next_close_ms, _ = state
         lateness_ms = self.lateness_s * 1000
         wm_key = windows.watermark_key(*source)
         with event_context(event):
@@ -128,13 +190,13 @@ class HotspotCounter:
                 self.table[delta.window.encode()] = windows.merge(stored.get(delta.window), delta)
                 next_close_ms = min(next_close_ms, delta.window.end_ms + lateness_ms)
             new_wm = wm_ms if max_event_ms is None else max(wm_ms, max_event_ms)
-            if [new_wm, next_close_ms] != watermark:
+            if [new_wm, next_close_ms, next_offset] != state:
                 # the watermark is persisted before any window is deleted, so a
                 # restart never re-opens a window it has already published
-                self.table[wm_key] = [new_wm, next_close_ms]
+                self.table[wm_key] = [new_wm, next_close_ms, next_offset]
             if new_wm >= next_close_ms:
                 remaining = await self._close_windows(source, new_wm)
-                self.table[wm_key] = [new_wm, remaining]
+                self.table[wm_key] = [new_wm, remaining, next_offset]
 
     async def _close_windows(self, source: Source, wm_ms: int) -> int:
         """Publish and delete one source's closed windows; return its next close time (ms)."""
@@ -187,8 +249,16 @@ def register(app: faust.App, settings: Settings) -> HotspotCounter:
     table = app.Table(
         "hotspot_counts", partitions=INCIDENT_PARTITIONS, key_type=str, value_type=None
     )
+
+    async def seek(*, topic: str, partition: int, offset: int) -> None:
+        await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
+
     counter = HotspotCounter(
-        table=table, out=out, dead_letters=dead_letters, lateness_s=settings.hotspot_lateness_s
+        table=table,
+        out=out,
+        dead_letters=dead_letters,
+        lateness_s=settings.hotspot_lateness_s,
+        seek=seek,
     )
 
     @app.agent(sources, name="hotspots")

@@ -1,8 +1,10 @@
+import asyncio
 from types import SimpleNamespace
 
+import pytest
 from faust.types import TP
 
-from streams.faust_compat import acked_heads, repair_acks
+from streams.faust_compat import acked_heads, drain, repair_acks
 from streams.stalls import Suspect, advance, holes
 
 VIDEO_3 = ("detections.video", 3)
@@ -54,3 +56,31 @@ def test_nothing_is_dropped_before_the_first_commit():
     consumer = consumer_with({tp: [0, 1, 2]}, {})
     assert repair_acks(consumer) == 0
     assert consumer._acked[tp] == [0, 1, 2]
+
+
+class SlowBuffer:
+    """A producer buffer that sends one message per 0.2 s (faust's flush gives up after 0.1 s)."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.state, self.message_sent = size, "running", asyncio.Event()
+
+    async def run(self) -> None:
+        while self.size:
+            await asyncio.sleep(0.2)
+            self.size -= 1
+            self.message_sent.set()
+
+
+async def test_drain_waits_until_the_producer_buffer_is_empty():
+    buffer = SlowBuffer(3)
+    sender = asyncio.create_task(buffer.run())
+    await drain(buffer)
+    assert buffer.size == 0
+    await sender
+
+
+async def test_drain_refuses_a_stopped_producer_with_messages_waiting():
+    buffer = SlowBuffer(1)
+    buffer.state = "stopped"
+    with pytest.raises(RuntimeError, match="not running"):
+        await drain(buffer)

@@ -38,8 +38,16 @@ class Harness:
         self.agent, self.counter = agent, counter
         self.published: list[dict] = []
         self.dead: list[dict] = []
+        self.offsets: dict[tuple[str, int], int] = {}  # next offset per partition, as in Kafka
 
-    async def send(self, *, partition: int, value: bytes, topic: str = "reports.citizen"):
+    async def send(
+        self,
+        *,
+        partition: int,
+        value: bytes,
+        topic: str = "reports.citizen",
+        at_offset: int | None = None,
+    ):
         original = self.agent.to_message
 
         def to_message(key, value, **kw):
@@ -48,6 +56,9 @@ class Harness:
             return message
 
         self.agent.to_message = to_message
+        offset = self.offsets.get((topic, partition), 0)
+        self.agent.sent_offset = offset if at_offset is None else at_offset
+        self.offsets[(topic, partition)] = self.agent.sent_offset + 1
         await self.agent.put(value, key=b"k", partition=partition, wait=False)
         self.agent.to_message = original
 
@@ -136,8 +147,44 @@ async def test_reprocessing_the_same_offsets_counts_nothing_twice(harness_factor
             await harness.send(partition=0, value=report(2, minutes=2))
             await harness.settle(2)
             before = dict(counter.table.items())
-            test_agent.sent_offset = 0  # a restart re-reads from the last committed offset
+            harness.offsets.clear()  # a restart re-reads from the last committed offset
             await harness.send(partition=0, value=report(1, minutes=1))
             await harness.send(partition=0, value=report(2, minutes=2))
             await harness.settle(4)
     assert dict(counter.table.items()) == before
+
+
+async def test_records_after_a_gap_wait_for_it_and_count_once(harness_factory):
+    agent, counter = harness_factory
+    async with agent.test_context() as test_agent:
+        harness = Harness(test_agent, counter)
+        out_patch, dead_patch = capture(harness)
+        sought = []
+
+        async def seek(**where):  # the consumer's seek leaves the process: record it
+            sought.append(where)
+
+        with out_patch, dead_patch, mock.patch.object(counter, "seek", seek):
+            await harness.send(partition=0, value=report(0, minutes=1), at_offset=0)
+            await harness.settle(1)
+            # offsets 2 and 3 arrive before 1 (a delivery that started past the gap)
+            await harness.send(partition=0, value=report(2, minutes=3), at_offset=2)
+            await harness.send(partition=0, value=report(3, minutes=75), at_offset=3)
+            await harness.settle(3)
+            assert counter.stats["deferred"] == 2 and harness.published == []
+            assert sought == [{"topic": "reports.citizen", "partition": 0, "offset": 1}]
+            # the seek delivers 1, 2 and 3 again
+            for offset, minutes in ((1, 2), (2, 3), (3, 75)):
+                value = report(offset, minutes=minutes)
+                await harness.send(partition=0, value=value, at_offset=offset)
+            await harness.settle(6)
+    windows = {
+        (m["window_s"], m["window_start_at"], c["category"]): c["event_count"]
+        for m in harness.published
+        for c in m["counts"]
+    }
+    # nothing before the gap was closed early or lost; nothing counted twice
+    assert windows == {
+        (300, "2026-07-15T10:00:00+00:00", "noise"): 3,
+        (3600, "2026-07-15T10:00:00+00:00", "noise"): 3,
+    }
