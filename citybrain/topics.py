@@ -70,6 +70,16 @@ DERIVED: tuple[TopicSpec, ...] = (
     TopicSpec("alerts", 3, 30 * DAY_MS, description="alerts for duty staff and the case engine"),
     TopicSpec("cases.commands", 3, 30 * DAY_MS, description="commands to the case engine"),
     TopicSpec("cases.events", 3, 365 * DAY_MS, description="accepted case transitions"),
+    TopicSpec(
+        "cases.alerts-by-place",
+        6,
+        7 * DAY_MS,
+        description="alerts and reports to place in the case dedup index, keyed by category x area",
+    ),
+    TopicSpec(
+        "cases.commands.rejected", 1, 30 * DAY_MS, description="refused case commands, with reasons"
+    ),
+    TopicSpec("alerts.rejected", 1, 30 * DAY_MS, description="alerts that broke their contract"),
 )
 
 DEAD_LETTERS: tuple[TopicSpec, ...] = tuple(
@@ -91,6 +101,30 @@ def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
             INCIDENT_PARTITIONS,
             compacted=True,
             description="hotspot window counts (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "flood_stations"),
+            3,  # co-partitioned with hydro.readings
+            compacted=True,
+            description="flood station readings and alert lifecycles (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "cases"),
+            3,  # co-partitioned with cases.commands
+            compacted=True,
+            description="case state by case id (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "case_history"),
+            3,  # co-partitioned with cases.commands
+            compacted=True,
+            description="case events by case id (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "case_dedup"),
+            6,  # co-partitioned with cases.alerts-by-place
+            compacted=True,
+            description="open cases by category x H3 cell (table changelog)",
         ),
     )
 

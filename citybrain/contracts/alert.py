@@ -9,7 +9,8 @@ case for ``msg_type == "Alert"`` messages whose ``severity`` it is told to
 act on, and records updates and cancellations on that case.
 
 Fields: event_id, alert_id, msg_type (Alert | Update | Cancel), source
-(flood | video | vehicles | hotspots), category (a citybrain category),
+(flood | video | vehicles | hotspots | cases: case deadline warnings and
+overdue cases), category (a citybrain category),
 severity (Extreme | Severe | Moderate | Minor, as CAP 1.2), level (the
 domain's own word: blue | yellow | orange | red for flood), event_at (the
 observation it rests on, UTC), sent_at (UTC), lat, lng (WGS-84), title,
@@ -26,7 +27,7 @@ from citybrain.contracts.base import ContractViolation, identifier, text, utc_ti
 TOPIC = "alerts"
 
 MSG_TYPES = frozenset({"Alert", "Update", "Cancel"})
-SOURCES = frozenset({"flood", "video", "vehicles", "hotspots"})
+SOURCES = frozenset({"flood", "video", "vehicles", "hotspots", "cases"})
 SEVERITIES = frozenset({"Extreme", "Severe", "Moderate", "Minor", "Unknown"})
 
 

@@ -82,3 +82,44 @@ def jt808(
         typer.echo(f"parse    {result['parse_frames_per_s']:>12,.0f} frames/s")
         typer.echo(f"deliver  {result['delivered_fixes_per_s']:>12,.0f} fixes/s")
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("flood")
+def flood(
+    messages: int = typer.Option(300, help="alert messages to time"),
+    stations: int = typer.Option(20, help="underpass stations the readings come from"),
+    rate: float = typer.Option(100.0, help="readings produced per second"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """Reading → flood alert on the live stream (p50/p99) vs the broker's own round trip."""
+    from citybrain.topics import registry
+    from pipelines.bench.flood import bench
+    from pipelines.broker import LocalBroker, free_port
+    from pipelines.topics_admin import create_topics
+
+    base = load()
+    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
+        settings = load(
+            {
+                "HOME": home,
+                "CITYBRAIN_HOME": home,
+                "CITYBRAIN_CACHE_DIR": str(base.cache_dir),
+                "CITYBRAIN_WEB_PORT": str(free_port()),
+            }
+        )
+        broker = LocalBroker(settings)
+        address = broker.start()
+        try:
+            settings = replace(settings, broker=address)
+            asyncio.run(create_topics(address, registry(settings.app_id)))
+            result = asyncio.run(
+                bench(settings, n_messages=messages, n_stations=stations, rate=rate)
+            )
+        finally:
+            broker.stop()
+    if not as_json:
+        typer.echo(f"reading → alert p50 {result['flood_p50_ms']:>8.1f} ms")
+        typer.echo(f"reading → alert p99 {result['flood_p99_ms']:>8.1f} ms")
+        typer.echo(f"broker round trip p99 {result['baseline_roundtrip_p99_ms']:>6.1f} ms")
+        typer.echo(f"ratio (p99)         {result['ratio_p99']:>8}x")
+    typer.echo(json.dumps(result))
