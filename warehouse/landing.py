@@ -50,6 +50,43 @@ REJECTED_COLUMNS: dict[str, str] = {
     "reason": "string",
     "raw_base64": "string",
 }
+# ``alerts`` (citybrain.contracts.alert): details, a JSON object, lands as JSON text
+ALERT_COLUMNS: dict[str, str] = {
+    "event_id": "string",
+    "event_at": "timestamp",  # the observation the alert rests on
+    "alert_id": "string",
+    "msg_type": "string",
+    "source": "string",
+    "category": "string",
+    "severity": "string",
+    "level": "string",
+    "sent_at": "timestamp",
+    "lat": "double",
+    "lng": "double",
+    "title": "string",
+    "details_json": "string",
+}
+# ``cases.events`` (streams.cases.lifecycle, with the engine's deadline_at): the
+# event's ``at`` lands as event_at, its payload (a JSON object) as JSON text
+CASE_EVENT_COLUMNS: dict[str, str] = {
+    "event_id": "string",  # "<case_id>:<version>"
+    "event_at": "timestamp",
+    "case_id": "string",
+    "version": "int",
+    "command_id": "string",
+    "command": "string",
+    "actor": "string",
+    "role": "string",
+    "actor_department_id": "string",
+    "from_state": "string",
+    "to_state": "string",
+    "department_id": "string",
+    "reason": "string",
+    "deadline_at": "timestamp",  # the handling deadline after the event; null when no clock runs
+    "payload_json": "string",
+}
+ALERTS_TOPIC = "alerts"
+CASE_EVENTS_TOPIC = "cases.events"
 META_COLUMNS: dict[str, str] = {"_partition": "int", "_offset": "bigint", "_landed_at": "timestamp"}
 
 ARROW_TYPES = {
@@ -68,6 +105,10 @@ def topic_columns(topic: str) -> dict[str, str]:
         return {**CONTRACTS[topic].columns, "h3_res9": "string", **META_COLUMNS}
     if topic == "hotspots":
         return {**HOTSPOT_COLUMNS, **META_COLUMNS}
+    if topic == ALERTS_TOPIC:
+        return {**ALERT_COLUMNS, "h3_res9": "string", **META_COLUMNS}
+    if topic == CASE_EVENTS_TOPIC:
+        return {**CASE_EVENT_COLUMNS, **META_COLUMNS}
     if topic.endswith(".rejected"):
         return {**REJECTED_COLUMNS, **META_COLUMNS}
     raise KeyError(f"topic {topic!r} has no landing schema")
@@ -186,10 +227,11 @@ def write_atomically(table: pa.Table, path: Path) -> None:
 
 
 def landed_topics() -> tuple[str, ...]:
-    """Every topic the sink lands, in registry order."""
+    """Every topic the sink lands: sources, derived topics, then dead letters."""
     from citybrain.topics import DEAD_LETTERS, SOURCES
 
-    return (*(s.name for s in SOURCES), "hotspots", *(d.name for d in DEAD_LETTERS))
+    derived = ("hotspots", ALERTS_TOPIC, CASE_EVENTS_TOPIC)
+    return (*(s.name for s in SOURCES), *derived, *(d.name for d in DEAD_LETTERS))
 
 
 def view_name(topic: str) -> str:

@@ -11,34 +11,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import faust
-import orjson
 from faust.types import EventT
 
 from citybrain.contracts import SOURCE_TOPICS
 from citybrain.settings import Settings
-from citybrain.topics import DEAD_LETTERS, spec
+from citybrain.topics import spec
 from streams.guard import or_exit
-from streams.hotspots.windows import explode
 from streams.intake.validate import RawMessage, validate_batch
-from warehouse.landing import HOTSPOT_COLUMNS, REJECTED_COLUMNS, LandingWriter
+from streams.sink.rows import derived_rows
+from warehouse.landing import LandingWriter, landed_topics
 
 SINK_APP_SUFFIX = "-sink"
-LANDED_TOPICS: tuple[str, ...] = (*SOURCE_TOPICS, "hotspots", *(d.name for d in DEAD_LETTERS))
+# sources, hotspots, alerts, cases.events, then the sources' dead letters
+LANDED_TOPICS: tuple[str, ...] = landed_topics()
 BATCH_MAX_EVENTS = 20_000
 BATCH_WITHIN_S = 1.0
-
-
-def parse_derived(topic: str, raw: bytes) -> dict[str, Any]:
-    """Decode a record of a derived topic (hotspots, dead letters) into a row."""
-    columns = HOTSPOT_COLUMNS if topic == "hotspots" else REJECTED_COLUMNS
-    doc = orjson.loads(raw)
-    for name, kind in columns.items():
-        if kind == "timestamp" and doc.get(name) is not None:
-            doc[name] = datetime.fromisoformat(doc[name].replace("Z", "+00:00"))
-    return doc
 
 
 def rows_by_topic(events: Sequence[RawMessage]) -> tuple[dict[str, list], int]:
@@ -46,7 +35,8 @@ def rows_by_topic(events: Sequence[RawMessage]) -> tuple[dict[str, list], int]:
 
     Source records are validated with their contract: those that fail are
     skipped here (the stream workers dead-letter them, and the dead-letter
-    topics land too).
+    topics land too). Derived records (hotspots, alerts, case events, dead
+    letters) that cannot be parsed (:mod:`streams.sink.rows`) are skipped too.
     """
     grouped: dict[str, list] = defaultdict(list)
     skipped = 0
@@ -59,8 +49,7 @@ def rows_by_topic(events: Sequence[RawMessage]) -> tuple[dict[str, list], int]:
         if message.topic in SOURCE_TOPICS:
             continue
         try:
-            row = parse_derived(message.topic, message.value or b"")
-            rows = explode(row) if message.topic == "hotspots" else [row]
+            rows = derived_rows(message.topic, message.value or b"")
         except (ValueError, TypeError, AttributeError, KeyError):
             skipped += 1
             continue
