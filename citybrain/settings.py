@@ -20,13 +20,16 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_AREA_BOUNDS | ``30.2,120.1,30.3,120.2`` (demo county) | service area S,W,N,E |
 | CITYBRAIN_REFERENCE_DIR | ``$CITYBRAIN_HOME/reference`` | county reference tables (JSON) |
 | CITYBRAIN_JT808_AUTH_SECRET | none: random per process, with a warning | JT/T 808 auth-code key |
+| CITYBRAIN_API_SECRET | none: the case API answers 503 until set | token HMAC key, >= 32 chars |
+| CITYBRAIN_API_REVOKED | empty | revoked API token ids, comma-separated |
+| CITYBRAIN_API_REVOKED_FILE | none | revoked API token ids, one a line (re-read on change) |
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -49,6 +52,9 @@ class Settings:
     sink_web_port: int = 6067
     area_bounds: tuple[float, float, float, float] = (30.2, 120.1, 30.3, 120.2)
     reference_dir: Path | None = None
+    api_secret: str | None = field(default=None, repr=False)
+    api_revoked: frozenset[str] = frozenset()
+    api_revoked_file: Path | None = None
 
     @property
     def reference_path(self) -> Path:
@@ -106,5 +112,12 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         area_bounds=_bounds(env.get("CITYBRAIN_AREA_BOUNDS", "30.2,120.1,30.3,120.2")),
         reference_dir=Path(env["CITYBRAIN_REFERENCE_DIR"])
         if env.get("CITYBRAIN_REFERENCE_DIR")
+        else None,
+        api_secret=env.get("CITYBRAIN_API_SECRET") or None,
+        api_revoked=frozenset(
+            t.strip() for t in env.get("CITYBRAIN_API_REVOKED", "").split(",") if t.strip()
+        ),
+        api_revoked_file=Path(env["CITYBRAIN_API_REVOKED_FILE"])
+        if env.get("CITYBRAIN_API_REVOKED_FILE")
         else None,
     )

@@ -1,0 +1,1017 @@
+"""The case HTTP API without a web framework: a request in, a status and a JSON body out.
+
+Every endpoint is a row of :data:`ENDPOINTS`; the handlers validate input
+with the JSON Schemas of :data:`FIELDS` and of each endpoint's query
+parameters, and ``streams.cases.openapi`` publishes the same rows, so the
+document and the handlers cannot drift. :func:`register_api` binds
+:func:`handle` to the faust worker's web server.
+
+| method | path (under ``/api/v1``) | who | success |
+| --- | --- | --- | --- |
+| POST | ``/cases`` | supervisor, call_taker, admin | 202, a ``report`` command produced |
+| GET | ``/cases`` | every role | 200, one page of cases |
+| GET | ``/cases/{case_id}`` | every role | 200, the case |
+| GET | ``/cases/{case_id}/events`` | every role | 200, the case's events |
+| POST | ``/cases/{case_id}/commands/{name}`` | the command's roles in ``RULES`` | 202 |
+| GET | ``/summary`` | leader, admin | 200, the leader summary |
+| GET | ``/openapi.json`` | anyone | 200, the OpenAPI 3.1 document |
+
+Checks run in this order and the first failure answers, as JSON
+``{"error": code, "message": ...}``: 503 no usable ``CITYBRAIN_API_SECRET``;
+404 / 405 no such endpoint or method; 413 body over :data:`MAX_BODY_BYTES`;
+401 token missing, invalid, expired or revoked; 403 role (or department)
+not allowed; 400 bad path, query or body; 404 unknown case; then the case
+core (``checks.refusal_for``): 409 wrong state or case exists, 400 bad
+payload; 503 when the tables cannot be read or the command not produced.
+
+Department scope: a department handler's token names its department, and
+it sees and acts on only the cases currently assigned to that department.
+Any other case (another department's, or one not yet dispatched) answers
+404 exactly like a case that does not exist, so the API does not reveal
+which cases other departments hold; asking to list another department's
+cases is a 403.
+
+A 202 means the command is on ``cases.commands`` (acknowledged by Kafka):
+the engine applies it shortly after, or refuses it if the case changed in
+between; GET the case to see the result. A client may send its own
+``command_id`` to make retries harmless; a report's case id then derives from
+the subject and that id, so a retried report opens one case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from citybrain import auth
+from citybrain.categories import CATEGORIES
+from citybrain.contracts.base import isoformat_utc
+from streams.cases.checks import Refusal, refusal_for
+from streams.cases.classify import Urgency
+from streams.cases.commands import MAX_POSTPONEMENT_HOURS, Command
+from streams.cases.deadlines import WorkCalendar
+from streams.cases.limits import DEFAULT_TIME_LIMITS, TimeLimit, case_deadline_at
+from streams.cases.transitions import FINAL_STATES, RULES, Name, Role, State, commands_allowed
+
+if TYPE_CHECKING:
+    import faust
+
+    from citybrain.settings import Settings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 64 * 1024
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 1_000_000
+MAX_TOP = 50
+SEND_TIMEOUT_S = 10.0
+REPORT_CASE_NAMESPACE = uuid.UUID("0b6f3c1e-9d2a-4f7b-8e55-6a1c2d3e4f50")
+CLOCK_STATES = frozenset({State.DISPATCHED, State.POSTPONEMENT_REQUESTED})  # department's clock
+URGENT = frozenset({Urgency.URGENT.value, Urgency.EMERGENCY.value})
+ALL_ROLES = frozenset(auth.API_ROLES)
+SUMMARY_ROLES = frozenset({Role.LEADER.value, Role.ADMIN.value})
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+DEPARTMENT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+GRID_PATTERN = r"^[0-9]{14,15}$"
+
+
+def _list_pattern(values: Iterable[str]) -> str:
+    one = "|".join(sorted(values))
+    return f"^({one})(,({one}))*$"
+
+
+def _text(max_chars: int, description: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_chars,
+        "pattern": r"\S",
+        "description": description,
+    }
+
+
+# JSON Schema of every body field the API accepts (payload fields of commands + command_id)
+FIELDS: dict[str, dict[str, Any]] = {
+    "command_id": {
+        "type": "string",
+        "pattern": ID_PATTERN,
+        "description": "client-chosen id that makes a retried request harmless",
+    },
+    "category": {"type": "string", "enum": sorted(CATEGORIES), "description": "citybrain category"},
+    "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "WGS-84 latitude, °"},
+    "lng": {
+        "type": "number",
+        "minimum": -180,
+        "maximum": 180,
+        "description": "WGS-84 longitude, °",
+    },
+    "urgency": {
+        "type": "string",
+        "enum": [u.value for u in Urgency],
+        "description": "requested urgency; the category's default applies when higher",
+    },
+    "grid_code": {
+        "type": "string",
+        "pattern": GRID_PATTERN,
+        "description": "unit grid code (单元网格, 14 or 15 digits)",
+    },
+    "description": {"type": "string", "maxLength": 2000, "description": "what the reporter saw"},
+    "reason": _text(1000, "why (required by returns, rejections, suspensions, cancellations)"),
+    "feedback": _text(2000, "what the department did (处理反馈)"),
+    "department_id": {
+        "type": "string",
+        "pattern": DEPARTMENT_PATTERN,
+        "description": "the department to dispatch to",
+    },
+    "signal_id": {
+        "type": "string",
+        "pattern": ID_PATTERN,
+        "description": "id of the further report or alert of the same problem",
+    },
+    "hours": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": MAX_POSTPONEMENT_HOURS,
+        "description": "extension asked for, hours on the case's clock",
+    },
+}
+REPORT_OPTIONAL = ("urgency", "grid_code", "description")
+# a field a newer core requires that FIELDS does not describe yet: any short text
+OTHER_FIELD: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 1000}
+
+
+def field_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of body field ``name``."""
+    return FIELDS.get(name, OTHER_FIELD)
+
+
+def body_fields(name: Name) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) body fields of the request that issues command ``name``."""
+    optional = ("command_id", *(REPORT_OPTIONAL if name is Name.REPORT else ()))
+    return RULES[name].required, optional
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: its JSON Schema and what it does."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str
+
+
+LIST_PARAMS: tuple[Param, ...] = (
+    Param(
+        "status",
+        {"type": "string", "pattern": _list_pattern(s.value for s in State)},
+        "case states, comma-separated",
+    ),
+    Param("department", {"type": "string", "pattern": DEPARTMENT_PATTERN}, "assigned department"),
+    Param(
+        "category",
+        {"type": "string", "pattern": _list_pattern(CATEGORIES)},
+        "categories, comma-separated",
+    ),
+    Param("grid", {"type": "string", "pattern": GRID_PATTERN}, "unit grid code"),
+    Param(
+        "overdue", {"type": "boolean"}, "only cases past (true) or within (false) their deadline"
+    ),
+    Param("from", {"type": "string", "format": "date-time"}, "reported at or after (with zone)"),
+    Param("to", {"type": "string", "format": "date-time"}, "reported before (with zone)"),
+    Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}, ""),
+    Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}, ""),
+)
+SUMMARY_PARAMS: tuple[Param, ...] = (
+    Param("date", {"type": "string", "format": "date"}, "local day of 'today' counts"),
+    Param("top", {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": 5}, ""),
+)
+
+
+class ApiError(Exception):
+    """A refusal: HTTP status, machine code and message."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = dict(headers or {})
+
+
+class StoreUnavailable(Exception):
+    """The case tables cannot be read or the command topic not written right now."""
+
+
+class CaseStore(Protocol):
+    """What the handlers need from the case engine."""
+
+    def get(self, case_id: str) -> Mapping[str, Any] | None: ...
+
+    def cases(self) -> Iterable[Mapping[str, Any]]: ...
+
+    def history(self, case_id: str) -> Sequence[Mapping[str, Any]]: ...
+
+    async def send(self, command: Command) -> None: ...
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request; ``query`` maps names to every value given."""
+
+    method: str
+    path: str
+    query: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    body: bytes = b""
+    authorization: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """Status, JSON-serialisable body and extra headers."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Produce:
+    """A handler's decision to send ``command``, answering ``response`` once it is sent."""
+
+    command: Command
+    response: Response
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """Secret, revocations and the SLA tables the API computes deadlines with."""
+
+    secret: str | None = field(default=None, repr=False)
+    revocations: auth.RevocationList = field(default_factory=auth.RevocationList)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    limits: Mapping[tuple[str, Urgency], TimeLimit] = field(
+        default_factory=lambda: DEFAULT_TIME_LIMITS
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiConfig:
+        """Secret and revocation list from settings; default calendar and limits."""
+        revocations = auth.RevocationList(settings.api_revoked, path=settings.api_revoked_file)
+        return cls(secret=settings.api_secret, revocations=revocations)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A routed, authenticated, validated request, as handlers see it."""
+
+    params: Mapping[str, str]
+    query: Mapping[str, Any]
+    body: Mapping[str, Any]
+    claims: auth.Claims | None
+    store: CaseStore
+    config: ApiConfig
+    now_at: datetime
+
+
+Handler = Callable[[Call], "Response | Produce"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation: method, path template, who may call it, inputs and handler."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    roles: frozenset[str] | None  # None: public
+    status: int
+    response: str  # name of the response schema in the OpenAPI document
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    command: Name | None = None  # POSTs issuing a command take its payload as body
+
+
+def error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The JSON error response."""
+    return Response(status, {"error": code, "message": message}, dict(headers or {}))
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _pattern_ok(pattern: str, value: str) -> bool:
+    anchored_end = pattern.endswith("$") and value.endswith("\n")  # Python's $ allows "\n"
+    return re.search(pattern, value) is not None and not anchored_end
+
+
+def value_problem(schema: Mapping[str, Any], value: Any) -> str | None:
+    """Why ``value`` does not match ``schema`` (the JSON Schema subset used here), or None."""
+    kind = schema["type"]
+    if kind == "boolean":
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+    if kind == "string":
+        if not isinstance(value, str):
+            return f"must be a string, got {type(value).__name__}"
+        if "enum" in schema and value not in schema["enum"]:
+            return f"must be one of {', '.join(schema['enum'])}, got {value!r}"
+        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", math.inf):
+            return f"must have {schema.get('minLength', 0)}-{schema.get('maxLength')} characters"
+        if "pattern" in schema and not _pattern_ok(schema["pattern"], value):
+            return f"must match {schema['pattern']}, got {value[:80]!r}"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, got {type(value).__name__}"
+    if kind == "integer" and not isinstance(value, int):
+        return "must be an integer"
+    if not math.isfinite(value):
+        return "must be finite"
+    low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
+    above = schema.get("exclusiveMinimum", -math.inf)
+    if not (low <= value <= high and value > above):
+        bound = f"> {above}" if "exclusiveMinimum" in schema else f">= {low}"
+        return f"must be {bound} and <= {high}, got {value}"
+    return None
+
+
+def _query_value(param: Param, text: str) -> Any:
+    kind, fmt = param.schema["type"], param.schema.get("format")
+    try:
+        if kind == "integer":
+            if not re.fullmatch(r"-?[0-9]{1,12}", text):
+                raise ValueError
+            value: Any = int(text)
+        elif kind == "boolean":
+            value = {"true": True, "false": False}[text]
+        elif fmt == "date-time":
+            value = datetime.fromisoformat(text)
+            if value.tzinfo is None:
+                raise ApiError(400, "invalid_request", f"'{param.name}' needs a zone: {text!r}")
+            return value
+        elif fmt == "date":
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                raise ValueError
+            return date.fromisoformat(text)
+        else:
+            value = text
+    except (KeyError, ValueError, OverflowError):
+        expected = fmt or kind
+        raise ApiError(400, "invalid_request", f"'{param.name}' must be {expected}") from None
+    if (problem := value_problem(param.schema, value)) is not None:
+        raise ApiError(400, "invalid_request", f"'{param.name}' {problem}")
+    return value
+
+
+def parse_query(params: Sequence[Param], query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Validated query values (defaults filled in); ApiError 400 for anything unexpected."""
+    known = {p.name: p for p in params}
+    if unknown := sorted(set(query) - set(known)):
+        allowed = ", ".join(known) or "none"
+        raise ApiError(400, "invalid_request", f"unknown query parameter {unknown[0]!r}; {allowed}")
+    parsed: dict[str, Any] = {}
+    for name, param in known.items():
+        values = query.get(name, ())
+        if len(values) > 1:
+            raise ApiError(400, "invalid_request", f"query parameter '{name}' given twice")
+        if values:
+            parsed[name] = _query_value(param, values[0])
+        elif "default" in param.schema:
+            parsed[name] = param.schema["default"]
+    return parsed
+
+
+def parse_body(endpoint: Endpoint, raw: bytes) -> dict[str, Any]:
+    """The validated JSON body of a command-issuing POST ({} for others)."""
+    if endpoint.command is None:
+        return {}
+    try:
+        doc = orjson.loads(raw) if raw.strip() else {}
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_request", f"body is not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ApiError(400, "invalid_request", "body must be a JSON object")
+    required, optional = body_fields(endpoint.command)
+    if unknown := sorted(set(doc) - set(required) - set(optional)):
+        allowed = ", ".join((*required, *optional))
+        raise ApiError(400, "invalid_request", f"unknown field {unknown[0]!r}; allowed: {allowed}")
+    for name in required:
+        if name not in doc:
+            raise ApiError(400, "invalid_request", f"'{endpoint.command}' needs field '{name}'")
+    for name, value in doc.items():
+        if (problem := value_problem(field_schema(name), value)) is not None:
+            raise ApiError(400, "invalid_request", f"field '{name}' {problem}")
+    return doc
+
+
+# ---------------------------------------------------------------- case views
+
+
+def _state(case: Mapping[str, Any]) -> State | None:
+    try:
+        return State(case.get("state"))
+    except ValueError:
+        return None
+
+
+def _time(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def deadline_of(case: Mapping[str, Any], config: ApiConfig) -> datetime | None:
+    """The current department's deadline, or None (not dispatched, or no time limit).
+
+    The engine's own ``deadline_at`` (its policy's calendar and limits) when
+    the case carries one, else computed with the API's calendar and limits.
+    """
+    if "deadline_at" in case:
+        return _time(case["deadline_at"])
+    try:
+        return case_deadline_at(case, calendar=config.calendar, limits=config.limits)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def is_overdue(case: Mapping[str, Any], config: ApiConfig, now_at: datetime) -> bool:
+    """True while a department holds the case past its deadline (or the engine marked it)."""
+    if _state(case) not in CLOCK_STATES:
+        return False
+    if case.get("overdue") is True:
+        return True
+    deadline = deadline_of(case, config)
+    return deadline is not None and now_at > deadline
+
+
+def can_see(case: Mapping[str, Any], claims: auth.Claims) -> bool:
+    """Department handlers see their department's cases; every other role sees all."""
+    if claims.role != Role.DEPARTMENT_HANDLER:
+        return True
+    return case.get("department_id") == claims.department_id
+
+
+def case_view(case: Mapping[str, Any], call: Call) -> dict[str, Any]:
+    """A case as the API shows it: state, deadline, overdue flag, the caller's commands."""
+    assert call.claims is not None
+    view = {k: v for k, v in case.items() if k != "command_ids"}
+    deadline = deadline_of(case, call.config)
+    state = _state(case)
+    view["deadline_at"] = None if deadline is None else isoformat_utc(deadline)
+    view["overdue_now"] = is_overdue(case, call.config, call.now_at)
+    allowed = [] if state is None else commands_allowed(state, Role(call.claims.role))
+    view["commands_allowed"] = [n.value for n in allowed]
+    return view
+
+
+def _visible_case(call: Call) -> Mapping[str, Any]:
+    assert call.claims is not None
+    case_id = call.params["case_id"]
+    case = call.store.get(case_id)
+    if case is None or not can_see(case, call.claims):
+        scope = (
+            f" among department {call.claims.department_id}'s cases"
+            if call.claims.role == Role.DEPARTMENT_HANDLER
+            else ""
+        )
+        raise ApiError(404, "unknown_case", f"no case {case_id!r}{scope}")
+    return case
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def get_case(call: Call) -> Response:
+    """GET /cases/{case_id}."""
+    return Response(200, case_view(_visible_case(call), call))
+
+
+def case_events(call: Call) -> Response:
+    """GET /cases/{case_id}/events: accepted transitions, oldest first."""
+    case = _visible_case(call)
+    events = sorted(call.store.history(case["case_id"]), key=lambda e: e.get("version", 0))
+    return Response(200, {"case_id": case["case_id"], "events": list(events)})
+
+
+def _matches(case: Mapping[str, Any], q: Mapping[str, Any], call: Call) -> bool:
+    if "status" in q and case.get("state") not in q["status"].split(","):
+        return False
+    if "category" in q and case.get("category") not in q["category"].split(","):
+        return False
+    if "department" in q and case.get("department_id") != q["department"]:
+        return False
+    if "grid" in q and case.get("grid_code") != q["grid"]:
+        return False
+    if "overdue" in q and is_overdue(case, call.config, call.now_at) != q["overdue"]:
+        return False
+    if "from" in q or "to" in q:
+        reported_at = _time(case.get("reported_at"))
+        if reported_at is None:
+            return False
+        if "from" in q and reported_at < q["from"]:
+            return False
+        if "to" in q and reported_at >= q["to"]:
+            return False
+    return True
+
+
+def list_cases(call: Call) -> Response:
+    """GET /cases: filtered, newest report first, one page."""
+    assert call.claims is not None
+    q = dict(call.query)
+    if call.claims.role == Role.DEPARTMENT_HANDLER:
+        own = call.claims.department_id
+        if q.setdefault("department", own) != own:
+            raise ApiError(
+                403,
+                "department_not_allowed",
+                f"a department handler lists only department {own}'s cases",
+            )
+    if "from" in q and "to" in q and q["from"] >= q["to"]:
+        raise ApiError(400, "invalid_request", "'from' must be before 'to'")
+    found = [c for c in call.store.cases() if can_see(c, call.claims) and _matches(c, q, call)]
+    found.sort(key=lambda c: (str(c.get("reported_at") or ""), str(c.get("case_id"))), reverse=True)
+    page = found[q["offset"] : q["offset"] + q["limit"]]
+    return Response(
+        200,
+        {
+            "items": [case_view(c, call) for c in page],
+            "total": len(found),
+            "limit": q["limit"],
+            "offset": q["offset"],
+        },
+    )
+
+
+def _refusal_response(refusal: Refusal) -> Response:
+    status = {
+        "no_case": 404,
+        "unknown_command": 404,
+        "case_exists": 409,
+        "invalid_state": 409,
+        "role_not_allowed": 403,
+        "wrong_department": 403,
+    }.get(refusal.code, 400)
+    return error(status, refusal.code, refusal.reason)
+
+
+def _accepted(command: Command, case: Mapping[str, Any] | None, *, applied: bool) -> Response:
+    url = f"{API_PREFIX}/cases/{command.case_id}"
+    unchanged = None if case is None else _state(case)
+    expected = RULES[Name(command.name)].to_state or unchanged
+    body = {
+        "status": "already_applied" if applied else "accepted",
+        "case_id": command.case_id,
+        "command_id": command.command_id,
+        "command": command.name,
+        "expected_state": None if expected is None else expected.value,
+        "case_url": url,
+    }
+    return Response(202, body, {"Location": url})
+
+
+def _produce(case: Mapping[str, Any] | None, command: Command) -> Response | Produce:
+    if case is not None and command.command_id in (case.get("command_ids") or ()):
+        return _accepted(command, case, applied=True)  # a retry of a command already applied
+    if refusal := refusal_for(case, command):
+        return _refusal_response(refusal)
+    return Produce(command, _accepted(command, case, applied=False))
+
+
+def _command(call: Call, name: Name, case_id: str, command_id: str) -> Command:
+    assert call.claims is not None
+    payload = {k: v for k, v in call.body.items() if k != "command_id"}
+    return Command(
+        command_id=command_id,
+        case_id=case_id,
+        name=name.value,
+        actor=call.claims.subject,
+        role=call.claims.role,
+        at=call.now_at,
+        department_id=call.claims.department_id,
+        payload=payload,
+    )
+
+
+def create_case(call: Call) -> Response | Produce:
+    """POST /cases: a manual report (上报) opens a new case."""
+    assert call.claims is not None
+    given = call.body.get("command_id")
+    if given is None:
+        command_id, case_id = uuid.uuid4().hex, f"case-{uuid.uuid4().hex[:20]}"
+    else:
+        seed = f"{call.claims.subject}|{given}"
+        command_id, case_id = given, f"case-{uuid.uuid5(REPORT_CASE_NAMESPACE, seed).hex[:20]}"
+    command = _command(call, Name.REPORT, case_id, command_id)
+    return _produce(call.store.get(case_id), command)
+
+
+def issue_command(name: Name) -> Handler:
+    """The handler of POST /cases/{case_id}/commands/<name>."""
+
+    def handler(call: Call) -> Response | Produce:
+        case = _visible_case(call)
+        command_id = call.body.get("command_id") or uuid.uuid4().hex
+        return _produce(case, _command(call, name, case["case_id"], command_id))
+
+    handler.__name__ = f"issue_{name.value}"
+    return handler
+
+
+def summary(call: Call) -> Response:
+    """GET /summary: what a leader (值班长 / 指挥长) looks at first."""
+    zone = ZoneInfo(call.config.calendar.timezone)
+    day = call.query.get("date") or call.now_at.astimezone(zone).date()
+    open_by_state: Counter[str] = Counter()
+    open_by_category: Counter[str] = Counter()
+    today_by_category: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    overdue = urgent = 0
+    supervisors: dict[str, Counter[str]] = {}
+    for case in call.store.cases():
+        state = _state(case)
+        if state is not None and state not in FINAL_STATES:
+            open_by_state[state.value] += 1
+            open_by_category[str(case.get("category"))] += 1
+            urgent += case.get("urgency") in URGENT
+            overdue += is_overdue(case, call.config, call.now_at)
+        reported_at = _time(case.get("reported_at"))
+        if reported_at is None or reported_at.astimezone(zone).date() != day:
+            continue
+        sources[str(case.get("source"))] += 1
+        today_by_category[str(case.get("category"))] += 1
+        history = call.store.history(str(case.get("case_id")))
+        opened = next((e for e in history if e.get("command") == Name.REPORT), None)
+        if opened is not None and opened.get("role") == Role.SUPERVISOR:
+            counts = supervisors.setdefault(str(opened.get("actor")), Counter())
+            counts["reports"] += 1
+            counts["registered"] += any(e.get("command") == Name.REGISTER for e in history)
+    ranked = sorted(today_by_category, key=lambda c: (-today_by_category[c], c))
+    body = {
+        "as_of": isoformat_utc(call.now_at),
+        "date": day.isoformat(),
+        "timezone": call.config.calendar.timezone,
+        "open": sum(open_by_state.values()),
+        "open_by_state": dict(sorted(open_by_state.items())),
+        "overdue": overdue,
+        "urgent": urgent,
+        "reported": sum(sources.values()),
+        "sources": dict(sorted(sources.items())),
+        "top_categories": [
+            {
+                "category": c,
+                "name": CATEGORIES.get(c, c),
+                "reported": today_by_category[c],
+                "open": open_by_category[c],
+            }
+            for c in ranked[: call.query["top"]]
+        ],
+        "supervisors": [
+            {"supervisor": actor, "reports": n["reports"], "registered": n["registered"]}
+            for actor, n in sorted(supervisors.items(), key=lambda kv: (-kv[1]["reports"], kv[0]))
+        ],
+    }
+    return Response(200, body)
+
+
+def openapi_document(call: Call) -> Response:
+    """GET /openapi.json."""
+    from streams.cases.openapi import document  # openapi reads this module's tables
+
+    return Response(200, document())
+
+
+def _roles(name: Name) -> frozenset[str]:
+    """The API roles (people, not the engine) that may issue ``name``."""
+    return frozenset(r.value for r in RULES[name].roles) & ALL_ROLES
+
+
+def _command_endpoint(name: Name) -> Endpoint:
+    to_state = RULES[name].to_state
+    leads_to = "state unchanged" if to_state is None else f"to {to_state.value}"
+    return Endpoint(
+        "POST",
+        f"/cases/{{case_id}}/commands/{name.value}",
+        f"command_{name.value}",
+        f"Issue '{name.value}' ({leads_to})",
+        _roles(name),
+        202,
+        "Accepted",
+        issue_command(name),
+        command=name,
+    )
+
+
+# commands people issue over the API (reports have their own endpoint; the rest are the engine's)
+HUMAN_COMMANDS: tuple[Name, ...] = tuple(n for n in Name if n is not Name.REPORT and _roles(n))
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "POST",
+        "/cases",
+        "create_case",
+        "Report a case by hand (上报)",
+        _roles(Name.REPORT),
+        202,
+        "Accepted",
+        create_case,
+        command=Name.REPORT,
+    ),
+    Endpoint(
+        "GET",
+        "/cases",
+        "list_cases",
+        "List cases",
+        ALL_ROLES,
+        200,
+        "CaseList",
+        list_cases,
+        LIST_PARAMS,
+    ),
+    Endpoint("GET", "/cases/{case_id}", "get_case", "One case", ALL_ROLES, 200, "Case", get_case),
+    Endpoint(
+        "GET",
+        "/cases/{case_id}/events",
+        "case_events",
+        "A case's events",
+        ALL_ROLES,
+        200,
+        "EventList",
+        case_events,
+    ),
+    *(_command_endpoint(n) for n in HUMAN_COMMANDS),
+    Endpoint(
+        "GET",
+        "/summary",
+        "summary",
+        "Leader summary",
+        SUMMARY_ROLES,
+        200,
+        "Summary",
+        summary,
+        SUMMARY_PARAMS,
+    ),
+    Endpoint(
+        "GET", "/openapi.json", "openapi", "This document", None, 200, "OpenApi", openapi_document
+    ),
+)
+COMMANDS_PATH = "/cases/{case_id}/commands/{name}"
+PATH_PARAMS: dict[str, dict[str, Any]] = {"case_id": {"type": "string", "pattern": ID_PATTERN}}
+
+
+# ---------------------------------------------------------------- routing and handling
+
+
+def _match(template: str, path: str) -> dict[str, str] | None:
+    want, got = template.strip("/").split("/"), path.strip("/").split("/")
+    if len(want) != len(got):
+        return None
+    params: dict[str, str] = {}
+    for w, g in zip(want, got, strict=True):
+        if w.startswith("{"):
+            if not g:
+                return None
+            params[w[1:-1]] = g
+        elif w != g:
+            return None
+    return params
+
+
+def route(method: str, path: str) -> tuple[Endpoint, dict[str, str]]:
+    """The endpoint and path parameters of a request; ApiError 404 or 405 when none."""
+    if not path.startswith(API_PREFIX + "/"):
+        raise ApiError(404, "not_found", f"no endpoint {path!r}; see {API_PREFIX}/openapi.json")
+    rest = path[len(API_PREFIX) :].rstrip("/") or "/"
+    method = "GET" if method == "HEAD" else method
+    allowed: list[str] = []
+    for endpoint in ENDPOINTS:
+        params = _match(endpoint.path, rest)
+        if params is None:
+            continue
+        if endpoint.method == method:
+            return endpoint, params
+        allowed.append(endpoint.method)
+    if allowed:
+        allow = ", ".join(sorted(set(allowed)))
+        raise ApiError(405, "method_not_allowed", f"{method} {path}: use {allow}", {"Allow": allow})
+    if (params := _match(COMMANDS_PATH, rest)) is not None:
+        name = params["name"]
+        message = f"unknown command {name!r}; one of {', '.join(n.value for n in HUMAN_COMMANDS)}"
+        if name == Name.REPORT:
+            message = f"reports are POST {API_PREFIX}/cases"
+        elif name in {n.value for n in Name}:
+            message = f"'{name}' is issued by the case engine, not over the API"
+        raise ApiError(404, "unknown_command", message)
+    raise ApiError(404, "not_found", f"no endpoint {path!r}; see {API_PREFIX}/openapi.json")
+
+
+def authenticate(authorization: str | None, config: ApiConfig, now_at: datetime) -> auth.Claims:
+    """The claims of the request's bearer token; ApiError 401 (or 503) otherwise."""
+    challenge = 'Bearer realm="citybrain"'
+    if not authorization:
+        message = "send a token: Authorization: Bearer <token> (citybrain token issue)"
+        raise ApiError(401, "missing_token", message, {"WWW-Authenticate": challenge})
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        message = "the Authorization header must be 'Bearer <token>'"
+        raise ApiError(401, "invalid_token", message, {"WWW-Authenticate": challenge})
+    try:
+        revoked = config.revocations.current()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ApiError(503, "unavailable", f"the revocation list cannot be read: {exc}") from None
+    assert config.secret is not None
+    try:
+        return auth.verify(token.strip(), secret=config.secret, now_at=now_at, revoked=revoked)
+    except auth.TokenError as exc:
+        header = f'{challenge}, error="invalid_token"'
+        raise ApiError(401, exc.code, exc.message, {"WWW-Authenticate": header}) from None
+
+
+def _forbidden(endpoint: Endpoint, claims: auth.Claims) -> ApiError:
+    assert endpoint.roles is not None
+    allowed = ", ".join(sorted(endpoint.roles))
+    action = f"'{endpoint.command}'" if endpoint.path != "/cases" and endpoint.command else None
+    what = action or f"{endpoint.method} {API_PREFIX}{endpoint.path}"
+    return ApiError(403, "role_not_allowed", f"role '{claims.role}' may not {what}; {allowed} may")
+
+
+def _prepare(
+    request: Request, store: CaseStore, config: ApiConfig, now_at: datetime
+) -> tuple[Endpoint, Call]:
+    endpoint, params = route(request.method.upper(), request.path)
+    if len(request.body) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", f"body over {MAX_BODY_BYTES} bytes")
+    claims = None
+    if endpoint.roles is not None:
+        claims = authenticate(request.authorization, config, now_at)
+        if claims.role not in endpoint.roles:
+            raise _forbidden(endpoint, claims)
+    for name, value in params.items():
+        if (problem := value_problem(PATH_PARAMS[name], value)) is not None:
+            raise ApiError(400, "invalid_request", f"path parameter '{name}' {problem}")
+    query = parse_query(endpoint.params, request.query)
+    body = parse_body(endpoint, request.body)
+    return endpoint, Call(params, query, body, claims, store, config, now_at)
+
+
+async def handle(
+    request: Request, store: CaseStore, config: ApiConfig, *, now_at: datetime
+) -> Response:
+    """Answer one request; never raises for any request (store failures answer 503)."""
+    if problem := auth.secret_problem(config.secret):
+        return error(503, "not_configured", problem)
+    try:
+        endpoint, call = _prepare(request, store, config, now_at)
+        result = endpoint.handler(call)
+        if isinstance(result, Produce):
+            await store.send(result.command)
+            return result.response
+        return result
+    except ApiError as exc:
+        return error(exc.status, exc.code, exc.message, exc.headers)
+    except StoreUnavailable as exc:
+        return error(503, "unavailable", f"case engine unavailable: {exc}", {"Retry-After": "5"})
+
+
+# ---------------------------------------------------------------- faust binding
+
+
+class EngineStore:
+    """The engine's faust tables and command topic as a :class:`CaseStore`.
+
+    Reads see the partitions this worker holds: run one worker, or send
+    each request to the worker that holds the case (not done here).
+    """
+
+    def __init__(self, engine: Any, *, ready: Callable[[], bool] = lambda: True) -> None:
+        self.engine = engine
+        self.ready = ready
+
+    def _read(self, read: Callable[[], Any]) -> Any:
+        if not self.ready():
+            raise StoreUnavailable("case tables are being restored; retry shortly")
+        try:
+            return read()
+        except Exception as exc:  # a table that cannot be read now
+            raise StoreUnavailable(f"case tables cannot be read: {exc!r}") from exc
+
+    def get(self, case_id: str) -> Mapping[str, Any] | None:
+        return self._read(lambda: self.engine.table.get(case_id))
+
+    def cases(self) -> list[Mapping[str, Any]]:
+        return self._read(lambda: list(self.engine.table.values()))
+
+    def history(self, case_id: str) -> Sequence[Mapping[str, Any]]:
+        return self._read(lambda: self.engine.history.get(case_id)) or []
+
+    async def send(self, command: Command) -> None:
+        topic = self.engine.commands
+        doc = command.to_dict()
+        raw = getattr(topic, "value_serializer", None) == "raw"
+        try:
+            sent: Awaitable[Any] = await topic.send(
+                key=command.case_id, value=orjson.dumps(doc) if raw else doc
+            )
+            await asyncio.wait_for(sent, SEND_TIMEOUT_S)  # acknowledged by Kafka
+        except Exception as exc:  # any producer failure means "not sent"
+            raise StoreUnavailable(f"command not sent: {exc!r}") from exc
+
+
+async def _read_body(request: Any) -> bytes:
+    """At most MAX_BODY_BYTES + 1 bytes of the body (enough to tell it is too large)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return b"x" * (MAX_BODY_BYTES + 1)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:
+        chunk = await request.content.read(MAX_BODY_BYTES + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
+    """Serve the case API under /api/v1 on the worker's web server.
+
+    ``engine`` has ``table`` (cases), ``history`` (case_history) and
+    ``commands`` (the cases.commands topic). Refuses to start when faust's own
+    ``/table`` pages are on: they would serve case data without a token.
+    """
+    import faust
+
+    if app.conf.web_tables_enabled:
+        raise RuntimeError(
+            "faust's /table/ pages would serve case data without a token: "
+            "create the app with web_tables_enabled=False"
+        )
+    config = ApiConfig.from_settings(settings)
+    store = EngineStore(
+        engine,
+        ready=lambda: (
+            not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
+        ),
+    )
+
+    async def answer(view: faust.web.View, request: Any) -> faust.web.Response:
+        try:
+            query: dict[str, list[str]] = {}
+            for key, value in request.query.items():
+                query.setdefault(key, []).append(value)
+            call = Request(
+                request.method,
+                request.path,
+                query,
+                await _read_body(request),
+                request.headers.get("Authorization"),
+            )
+            response = await handle(call, store, config, now_at=datetime.now(UTC))
+        except Exception:
+            log.exception("case API request failed: %s %s", request.method, request.path)
+            response = error(500, "internal_error", "the case API failed; see the worker's log")
+        return view.bytes(
+            orjson.dumps(response.body, default=str),
+            content_type="application/json",
+            status=response.status,
+            headers=dict(response.headers),
+        )
+
+    @app.page(API_PREFIX + r"/{tail:[\s\S]*}", name="case_api")  # any path, newlines too
+    class CaseApi(faust.web.View):
+        async def get(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def head(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def post(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def put(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def patch(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def delete(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def options(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
