@@ -21,11 +21,13 @@ def _register() -> None:
         broker,
         demo,
         gateway,
+        intake,
         permits,
         plan,
         reference,
         replay,
         status,
+        token,
         warehouse,
         worker,
     )

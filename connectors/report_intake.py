@@ -1,0 +1,494 @@
+"""The report intake: Open311 GeoReport v2 and the 12345 hotline → ``reports.citizen``.
+
+An aiohttp app over the pure parsers :mod:`connectors.open311` and
+:mod:`connectors.hotline12345` (``citybrain intake serve``):
+
+- ``GET /open311/v2/services.{json,xml}``: the service list;
+- ``GET /open311/v2/services/{code}.{json,xml}``: 404, no service has a definition;
+- ``POST /open311/v2/requests.{json,xml}``: form or JSON body → 201
+  ``[{"service_request_id": ...}]``;
+- ``GET /open311/v2/requests.{json,xml}``: filters ``service_request_id``,
+  ``service_code``, ``start_date``, ``end_date``, ``status``;
+- ``GET /open311/v2/requests/{id}.{json,xml}``: ``[request]``, or 404;
+- ``POST /hotline/12345/webhook``: one JSON work order → 201 ``{"event_id": ...}``;
+- ``POST /hotline/12345/batch``: CSV, JSON or XLSX export → 200, or 422 with the
+  refused rows (the valid ones are published);
+- ``GET /intake/stats``: counters.
+
+Open311 errors are the spec's list ``[{"code": 400, "description": "..."}]``
+(XML ``<errors><error>`` on ``.xml`` paths) with the same HTTP status; the
+hotline answers ``{"error": ..., "message": ...}``. With API keys configured,
+POSTs need one (``api_key`` field or query parameter, or ``X-Api-Key``): 403.
+``jurisdiction_id`` is accepted and ignored (one jurisdiction per endpoint).
+
+Delivery: a report is answered 201 only after Kafka acknowledged it (acks=all,
+idempotent producer), keyed by its H3 res-8 cell as the topic registry
+declares; 503 means retry (ids are stable, downstream dedups by event id).
+Refused input is answered 4xx with the reason and dead-lettered to
+``reports.citizen.rejected`` with its raw bytes; valid rows of a batch are
+published even when others are refused. A handler bug answers 500; the
+process lives on.
+
+Reading back: GET requests reads an in-process :class:`ReportIndex` of the
+newest ``max_reports`` reports, filled by a consumer without a group reading
+``reports.citizen`` from the earliest retained offset (every restart re-reads
+the topic; older reports drop out of the bound). Only reports of ``channels``
+(default: ``open311``) are shown, so hotline callers' words are not
+published. Status comes from a :class:`RequestStatuses` (the case engine,
+once plugged in); without an answer a request is ``open`` as reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, Protocol
+
+import orjson
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from citybrain.contracts import ContractViolation, decode, encode_row
+from citybrain.contracts.report import TOPIC
+from citybrain.deadletters import content_id, dead_letter
+from citybrain.geo import partition_key
+from citybrain.topics import rejected
+from connectors import hotline12345, open311
+from connectors.open311 import Bounds, Open311Error, RequestFilter, RequestStatus
+
+log = logging.getLogger(__name__)
+
+OPEN311 = "/open311/v2"
+FMT = "{fmt:json|xml}"
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a batch export; Open311 bodies are checked smaller
+MAX_REQUEST_BYTES = 64 * 1024
+SEND_TIMEOUT_S = 15.0
+STATUS_CHUNK = 1000
+RETRY_S = 5.0
+CONTENT_TYPES = {"json": "application/json", "xml": "text/xml"}
+STATS = web.AppKey("stats", dict)
+# never copied into dead letters: the API key and the caller's personal data
+PRIVATE_FIELDS = frozenset(
+    {"api_key", "email", "phone", "first_name", "last_name", "device_id", "account_id"}
+    | set(hotline12345.PRIVATE_COLUMNS)
+)
+
+
+class ReportSink(Protocol):
+    async def publish(
+        self, rows: Sequence[dict[str, Any]], rejections: Sequence[tuple[str, bytes]]
+    ) -> None:
+        """Return once Kafka acknowledged every row and dead letter; raise otherwise."""
+
+
+class RequestStatuses(Protocol):
+    async def statuses(self, event_ids: Sequence[str]) -> Mapping[str, RequestStatus]:
+        """Status of the service requests the case engine knows (others: absent)."""
+
+
+class ReportedStatus:
+    """No case engine yet: every request stands as it was reported (open)."""
+
+    async def statuses(self, event_ids: Sequence[str]) -> Mapping[str, RequestStatus]:
+        return {}
+
+
+def report_key(row: Mapping[str, Any]) -> bytes:
+    """Kafka key of a report: its H3 res-8 cell (``citybrain.topics``: keyed by area)."""
+    return partition_key(lat=row["lat"], lng=row["lng"])
+
+
+class KafkaSink:
+    """Reports to ``reports.citizen``, refusals to ``reports.citizen.rejected``."""
+
+    def __init__(self, bootstrap: str, *, source: str = "report-intake") -> None:
+        self.bootstrap, self.source = bootstrap, source
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        """Connect (inside the running loop, as aiokafka requires)."""
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    async def publish(
+        self, rows: Sequence[dict[str, Any]], rejections: Sequence[tuple[str, bytes]]
+    ) -> None:
+        if self._producer is None:
+            raise RuntimeError("KafkaSink.start() was not awaited")
+        sends = [
+            await self._producer.send(TOPIC, encode_row(row), key=report_key(row)) for row in rows
+        ]
+        now = datetime.now(UTC)
+        for reason, raw in rejections:
+            record = dead_letter(
+                event_id=content_id(self.source, reason, raw, now.isoformat()),
+                at=now,
+                source_topic=TOPIC,
+                reason=reason,
+                raw=raw,
+            )
+            sends.append(
+                await self._producer.send(
+                    rejected(TOPIC), encode_row(record), key=record["event_id"].encode()
+                )
+            )
+        await asyncio.gather(*sends)
+
+
+class ReportIndex:
+    """The newest ``max_reports`` report rows by event_id, oldest evicted first."""
+
+    def __init__(self, max_reports: int = 100_000) -> None:
+        self.max_reports = max_reports
+        self._rows: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows[row["event_id"]] = row
+        self._rows.move_to_end(row["event_id"])
+        while len(self._rows) > self.max_reports:
+            self._rows.popitem(last=False)
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        return self._rows.get(event_id)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self._rows.values())
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+async def follow(bootstrap: str, index: ReportIndex, stats: dict[str, int]) -> None:
+    """Fill ``index`` from ``reports.citizen`` (earliest offset, no group); retry forever."""
+    while True:
+        consumer = AIOKafkaConsumer(
+            TOPIC,
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        try:
+            await consumer.start()
+            async for message in consumer:
+                try:
+                    index.add(decode(TOPIC, message.value))
+                except ContractViolation:
+                    stats["index_skipped"] += 1
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("reading %s failed; retrying in %s s", TOPIC, RETRY_S)
+            await asyncio.sleep(RETRY_S)
+        finally:
+            await consumer.stop()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fmt(request: web.Request) -> str:
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def _georeport(request: web.Request, items: list[dict[str, Any]], item: str, status: int = 200):
+    fmt = _fmt(request)
+    body = open311.render(items, fmt=fmt, item=item)
+    return web.Response(body=body, status=status, content_type=CONTENT_TYPES[fmt], charset="utf-8")
+
+
+def _json(doc: Any, status: int = 200) -> web.Response:
+    """A JSON answer in UTF-8 (Chinese stays readable)."""
+    return web.Response(body=orjson.dumps(doc), status=status, content_type="application/json")
+
+
+def _problem(status: int, message: str) -> web.Response:
+    error = HTTPStatus(status).phrase.lower().replace(" ", "_")  # e.g. bad_request
+    return _json({"error": error, "message": message}, status=status)
+
+
+def _error(request: web.Request, status: int, message: str) -> web.Response:
+    if request.path.startswith(OPEN311):
+        return _georeport(request, Open311Error(status, message).errors(), "error", status)
+    return _problem(status, message)
+
+
+@web.middleware
+async def answer_errors(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """Every refusal in the door's own error format; a handler bug is a 500, never a crash.
+
+    Handlers of both doors raise :class:`Open311Error` (an HTTP status and a
+    reason): under ``/open311/v2`` it becomes the spec's error list, elsewhere
+    ``{"error": "bad_request", "message": ...}``.
+    """
+    try:
+        return await handler(request)
+    except Open311Error as exc:
+        return _error(request, exc.code, exc.description)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = {
+            404: f"no such endpoint: {request.path}",
+            405: f"{request.method} is not allowed on {request.path}",
+        }.get(exc.status, exc.text or exc.reason)
+        return _error(request, exc.status, message)
+    except Exception as exc:
+        log.exception("intake handler failed on %s %s", request.method, request.path)
+        request.app[STATS]["errors"] += 1
+        return _error(request, 500, f"internal error {type(exc).__name__}")
+
+
+class Intake:
+    """The handlers, bound to a sink, an index and a status source."""
+
+    def __init__(
+        self,
+        *,
+        sink: ReportSink,
+        index: ReportIndex,
+        statuses: RequestStatuses,
+        bounds: Bounds | None,
+        api_keys: frozenset[str],
+        channels: frozenset[str],
+        stats: dict[str, int],
+    ) -> None:
+        self.sink, self.index, self.statuses = sink, index, statuses
+        self.bounds, self.api_keys, self.channels = bounds, api_keys, channels
+        self.stats = stats
+
+    def check_key(self, request: web.Request, body: Mapping[str, Any]) -> None:
+        if not self.api_keys:
+            return
+        key = (
+            body.get("api_key") or request.query.get("api_key") or request.headers.get("X-Api-Key")
+        )
+        if not isinstance(key, str) or key not in self.api_keys:
+            raise Open311Error(403, "api_key is missing or not valid")
+
+    async def publish(
+        self, rows: Sequence[dict[str, Any]], rejections: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
+        try:
+            await asyncio.wait_for(self.sink.publish(rows, rejections), SEND_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("publishing %d report(s) failed: %r", len(rows), exc)
+            raise Open311Error(503, "the report could not be stored; try again") from None
+        for row in rows:  # read your writes before the topic consumer catches up
+            self.index.add(row)
+        self.stats["published"] += len(rows)
+        self.stats["rejected"] += len(rejections)
+
+    async def dead_letter(self, reason: str, raw: bytes) -> None:
+        """Keep refused input on the dead-letter topic (a failure is logged: the
+        client still hears why its input was refused)."""
+        try:
+            await self.publish([], [(reason, raw)])
+        except Open311Error:
+            self.stats["dead_letter_failures"] += 1
+
+    async def services(self, request: web.Request) -> web.Response:
+        return _georeport(request, open311.services(), "service")
+
+    async def service_definition(self, request: web.Request) -> web.Response:
+        code = request.match_info["code"]
+        raise Open311Error(404, f"service {code!r} has no service definition (metadata is false)")
+
+    async def post_request(self, request: web.Request) -> web.Response:
+        body = await _request_body(request)
+        self.check_key(request, body)
+        try:
+            row = open311.report_from_request(body, received_at=_now(), bounds=self.bounds)
+        except Open311Error as exc:
+            await self.dead_letter(exc.description, _kept(body))
+            raise
+        await self.publish([row])
+        return _georeport(request, open311.posted(row), "request", status=201)
+
+    def visible(self, row: Mapping[str, Any] | None) -> bool:
+        return row is not None and row["channel"] in self.channels
+
+    async def requests(self, request: web.Request) -> web.Response:
+        wanted = RequestFilter.from_query(request.query, now=_now())
+        rows = [self.index.get(i) for i in wanted.ids] if wanted.ids else self.index.rows()
+        rows = open311.newest_first(r for r in rows if self.visible(r) and wanted.admits(r))
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(rows), STATUS_CHUNK):
+            chunk = rows[start : start + STATUS_CHUNK]
+            statuses = await self.status_of([r["event_id"] for r in chunk])
+            for row in chunk:
+                status = statuses.get(row["event_id"])
+                if wanted.admits_status(status.status if status else "open"):
+                    found.append(open311.service_request(row, status))
+            if len(found) >= open311.MAX_REQUESTS:
+                break
+        return _georeport(request, found[: open311.MAX_REQUESTS], "request")
+
+    async def request(self, request: web.Request) -> web.Response:
+        event_id = request.match_info["service_request_id"]
+        row = self.index.get(event_id)
+        if not self.visible(row):
+            raise Open311Error(404, f"service_request_id {event_id!r} not found")
+        statuses = await self.status_of([event_id])
+        return _georeport(
+            request, [open311.service_request(row, statuses.get(event_id))], "request"
+        )
+
+    async def status_of(self, event_ids: Sequence[str]) -> Mapping[str, RequestStatus]:
+        try:
+            return await self.statuses.statuses(event_ids)
+        except Exception as exc:
+            log.warning("case status lookup failed: %r", exc)
+            raise Open311Error(503, "request status is unavailable; try again") from None
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.check_key(request, {})
+        raw = await request.read()
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            await self.dead_letter(f"not valid JSON: {exc}", raw)
+            raise Open311Error(400, f"not valid JSON: {exc}") from None
+        try:
+            if not isinstance(record, dict):
+                raise ContractViolation("the webhook takes one JSON object; send exports to batch")
+            row = hotline12345.report_from_record(record, loaded_at=_now(), bounds=self.bounds)
+        except ContractViolation as exc:
+            await self.dead_letter(exc.reason, _kept(record))
+            raise Open311Error(400, exc.reason) from None
+        await self.publish([row])
+        return _json({"event_id": row["event_id"]}, status=201)
+
+    async def batch(self, request: web.Request) -> web.Response:
+        self.check_key(request, {})
+        raw = await request.read()
+        kind = next((k for k in ("csv", "json") if k in request.content_type), None)
+        if "spreadsheetml" in request.content_type:
+            kind = "xlsx"
+        try:
+            records, first_row = hotline12345.read_export(raw, kind=kind)
+        except hotline12345.ExportError as exc:
+            await self.dead_letter(exc.reason, raw)
+            raise Open311Error(400, exc.reason) from None
+        rows, refused = hotline12345.reports_from_records(
+            records, loaded_at=_now(), bounds=self.bounds, first_row=first_row
+        )
+        await self.publish(rows, [refusal_dead_letter(r) for r in refused])
+        answer = {
+            "published": len(rows),
+            "refused": [{"row": r.row, "reason": r.reason} for r in refused],
+        }
+        return _json(answer, status=422 if refused else 200)
+
+    async def stats_view(self, request: web.Request) -> web.Response:
+        return _json({**self.stats, "index_size": len(self.index)})
+
+
+def _kept(record: Any) -> bytes:
+    """What a dead letter keeps of a decoded record: JSON without keys and personal data."""
+    if isinstance(record, Mapping):
+        record = {k: v for k, v in record.items() if str(k).strip() not in PRIVATE_FIELDS}
+    return orjson.dumps(record, default=str)
+
+
+def refusal_dead_letter(refusal: hotline12345.Refusal) -> tuple[str, bytes]:
+    """(reason with row number, kept record) of a refused work order, for the sink."""
+    return f"row {refusal.row}: {refusal.reason}", _kept(refusal.record)
+
+
+async def _request_body(request: web.Request) -> dict[str, Any]:
+    """A POST requests body (urlencoded, multipart or JSON object) → its fields."""
+    if request.content_type == "multipart/form-data":
+        form = await request.post()
+        return {k: v for k, v in form.items() if isinstance(v, str)}  # media files: not kept
+    raw = await request.read()
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise Open311Error(413, f"a request body may be at most {MAX_REQUEST_BYTES} bytes")
+    try:
+        if request.content_type == "application/json" or raw.lstrip()[:1] == b"{":
+            body = orjson.loads(raw)
+            if not isinstance(body, dict):
+                raise Open311Error(400, "a JSON request body must be one object")
+            return body
+        return dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Open311Error(400, f"the request body cannot be read: {exc}") from None
+
+
+def intake_app(
+    *,
+    sink: ReportSink,
+    index: ReportIndex,
+    statuses: RequestStatuses | None = None,
+    bounds: Bounds | None = None,
+    api_keys: frozenset[str] = frozenset(),
+    channels: frozenset[str] = frozenset({"open311"}),
+) -> web.Application:
+    """The intake's web app over ``sink`` and ``index`` (see the module doc).
+
+    ``bounds`` (south, west, north, east) refuses reports outside the service
+    area; ``api_keys`` empty leaves POSTs open; ``channels`` are the report
+    channels Open311 GET answers show.
+    """
+    app = web.Application(middlewares=[answer_errors], client_max_size=MAX_BODY_BYTES)
+    stats = app[STATS] = dict.fromkeys(
+        ("published", "rejected", "errors", "index_skipped", "dead_letter_failures"), 0
+    )
+    intake = Intake(
+        sink=sink,
+        index=index,
+        statuses=statuses or ReportedStatus(),
+        bounds=bounds,
+        api_keys=api_keys,
+        channels=channels,
+        stats=stats,
+    )
+    app.router.add_get(f"{OPEN311}/services.{FMT}", intake.services)
+    app.router.add_get(f"{OPEN311}/services/{{code:[^/]+?}}.{FMT}", intake.service_definition)
+    app.router.add_post(f"{OPEN311}/requests.{FMT}", intake.post_request)
+    app.router.add_get(f"{OPEN311}/requests.{FMT}", intake.requests)
+    app.router.add_get(f"{OPEN311}/requests/{{service_request_id:[^/]+?}}.{FMT}", intake.request)
+    app.router.add_post("/hotline/12345/webhook", intake.webhook)
+    app.router.add_post("/hotline/12345/batch", intake.batch)
+    app.router.add_get("/intake/stats", intake.stats_view)
+    return app
+
+
+def kafka_intake_app(
+    *,
+    bootstrap: str,
+    bounds: Bounds | None = None,
+    api_keys: frozenset[str] = frozenset(),
+    max_reports: int = 100_000,
+    statuses: RequestStatuses | None = None,
+) -> web.Application:
+    """The intake on a Kafka cluster: a producer, and a topic follower filling the index."""
+    sink, index = KafkaSink(bootstrap), ReportIndex(max_reports)
+    app = intake_app(sink=sink, index=index, statuses=statuses, bounds=bounds, api_keys=api_keys)
+
+    async def kafka(app: web.Application) -> AsyncIterator[None]:
+        await sink.start()
+        follower = asyncio.create_task(follow(bootstrap, index, app[STATS]))
+        try:
+            yield
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+            await sink.stop()
+
+    app.cleanup_ctx.append(kafka)
+    return app
