@@ -1,6 +1,7 @@
-"""SL 651-2014 hydrological telemetry (HEX/BCD mode): frames, elements, the TCP gateway.
+"""SL 651-2014 hydrological telemetry (HEX/BCD and ASCII modes): frames, elements, the gateway.
 
-``frames`` and ``elements`` are pure; ``gateway`` is the asyncio I/O adapter
-that acknowledges stations and publishes readings to ``hydro.readings``.
-ASCII mode is not implemented: such frames are refused with that reason.
+``frames`` (HEX/BCD), ``ascii`` and ``elements`` are pure; ``session`` tells
+the framings apart by their first bytes and acknowledges in the same mode;
+``gateway`` is the asyncio I/O adapter that publishes readings to
+``hydro.readings``.
 """

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from citybrain.contracts import hydro
-from connectors.sl651.frames import FrameSplitter
-from connectors.sl651.session import Session, Station
+from connectors.sl651.session import MixedSplitter, Session, Station
 from connectors.tcp_gateway import TcpGateway
 
 
@@ -21,7 +20,7 @@ def sl651_gateway(
         topic=hydro.TOPIC,
         bootstrap=bootstrap,
         session=lambda: Session(stations=stations),
-        splitter=FrameSplitter,
+        splitter=MixedSplitter,
         key=lambda row: row["station_id"].encode(),
         idle_timeout_s=idle_timeout_s,
         max_connections=max_connections,
