@@ -101,8 +101,8 @@ def _info(message: Mapping[str, Any]) -> dict[str, Any]:
     return info
 
 
-def cap_alert(message: Mapping[str, Any]) -> dict[str, Any]:
-    """The CAP 1.2 ``alert`` of one lifecycle message, as an ordered dict."""
+def alert_header(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The CAP 1.2 ``alert`` elements before ``info`` (identifier … incidents), in schema order."""
     alert: dict[str, Any] = {
         "identifier": message["message_id"],
         "sender": message["sender"],
@@ -117,8 +117,12 @@ def cap_alert(message: Mapping[str, Any]) -> dict[str, Any]:
             for r in message["references"]
         )
     alert["incidents"] = message["alert_id"]
-    alert["info"] = [_info(message)]
     return alert
+
+
+def cap_alert(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The CAP 1.2 ``alert`` of one lifecycle message, as an ordered dict."""
+    return {**alert_header(message), "info": [_info(message)]}
 
 
 def _fill(parent: ET.Element, name: str, value: Any) -> None:

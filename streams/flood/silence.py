@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from citybrain.contracts.base import isoformat_utc
-from streams.flood.cap import _area, cap_time
+from streams.flood.cap import _area, alert_header, cap_time
 from streams.flood.lifecycle import Policy
 from streams.flood.stations import StationConfig
 
@@ -112,20 +112,7 @@ def cap_alert(message: Mapping[str, Any]) -> dict[str, Any]:
     name = message["station_name"]
     minutes = message["silence_s"] // 60
     heard = cap_time(message["last_heard_at"])
-    alert: dict[str, Any] = {
-        "identifier": message["message_id"],
-        "sender": message["sender"],
-        "sent": cap_time(message["sent_at"]),
-        "status": "Actual",
-        "msgType": message["msg_type"],
-        "scope": "Public",
-    }
-    if message["references"]:
-        alert["references"] = " ".join(
-            f"{r['sender']},{r['message_id']},{cap_time(r['sent_at'])}"
-            for r in message["references"]
-        )
-    alert["incidents"] = message["alert_id"]
+    alert = alert_header(message)
     parameters = [
         {"valueName": "silence_s", "value": str(message["silence_s"])},
         {"valueName": "last_heard_at", "value": heard},
