@@ -9,6 +9,9 @@ import faust
 from citybrain.settings import Settings
 from streams import metrics, stalls
 from streams.app import create_app
+from streams.cases import agents as cases
+from streams.cases.api import register_api
+from streams.flood import agents as flood
 from streams.hotspots import agents as hotspots
 from streams.intake import agents as intake
 from streams.sink import agents as sink
@@ -21,6 +24,10 @@ def stream_app(settings: Settings) -> faust.App:
     def register_all(app: faust.App, settings: Settings) -> None:
         counters["hotspots"] = hotspots.register(app, settings).stats
         counters["intake"] = intake.register(app, settings)
+        counters["flood"] = flood.register(app, settings)
+        engine = cases.register(app, settings)
+        counters["cases"] = engine.stats
+        register_api(app, engine, settings)
         counters["stalls"] = stalls.register(app)
         metrics.register(app, counters)
 

@@ -123,3 +123,33 @@ def flood(
         typer.echo(f"broker round trip p99 {result['baseline_roundtrip_p99_ms']:>6.1f} ms")
         typer.echo(f"ratio (p99)         {result['ratio_p99']:>8}x")
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("cases")
+def cases(
+    rate: float = typer.Option(1000.0, help="alerts produced per second"),
+    seconds: float = typer.Option(20.0, help="how long to produce at that rate"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """Alert → dispatched latency of the case engine (p50/p99) vs three bare faust hops."""
+    from pipelines.bench.cases import bench
+    from pipelines.broker import LocalBroker
+
+    base = load()
+    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
+        settings = load(
+            {"HOME": home, "CITYBRAIN_HOME": home, "CITYBRAIN_CACHE_DIR": str(base.cache_dir)}
+        )
+        broker = LocalBroker(settings)
+        address = broker.start()
+        try:
+            settings = replace(settings, broker=address)
+            result = asyncio.run(bench(settings, rate_per_s=rate, duration_s=seconds))
+        finally:
+            broker.stop()
+    if not as_json:
+        typer.echo(f"alert → dispatched p50 {result['dispatch_p50_ms']:>8} ms")
+        typer.echo(f"alert → dispatched p99 {result['dispatch_p99_ms']:>8} ms")
+        typer.echo(f"three bare hops p99    {result['baseline_three_hops_p99_ms']:>8} ms")
+        typer.echo(f"ratio (p99)            {result['ratio_p99']:>8}x")
+    typer.echo(json.dumps(result))

@@ -5,4 +5,12 @@ The pure core: ``transitions`` (the lifecycle table), ``commands`` and
 (apply a command to a case), ``classify`` (national class codes, urgency),
 ``routing`` (owning department), ``dedup`` (alerts join open cases),
 ``deadlines`` (working-hour clocks) and ``limits`` (time limits per category).
+
+The engine around it: ``policy`` (what the engine does by itself), ``engine``
+(a step with the handling clock, the fold of events), ``signals`` and
+``places`` (alerts and reports placed in the dedup index), ``journal`` and
+``outbox`` (one case's commands and what they send), ``clocks`` (deadline
+marks), ``grids`` (routing from the reference files), ``continuity`` (no
+skipped records), ``wire`` (topics) and ``agents`` (the faust wiring, and the
+``CaseEngine`` the HTTP API uses).
 """

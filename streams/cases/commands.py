@@ -113,6 +113,11 @@ def payload_problem(name: Name, payload: Mapping[str, Any]) -> str | None:
         hours = payload["hours"]
         if not _is_number(hours) or not 0 < hours <= MAX_POSTPONEMENT_HOURS:
             return f"postponement 'hours' must be in (0, {MAX_POSTPONEMENT_HOURS}], got {hours!r}"
+    if name in (Name.WARN_DEADLINE, Name.MARK_OVERDUE):
+        try:
+            datetime.fromisoformat(payload["deadline_at"].replace("Z", "+00:00"))
+        except ValueError:
+            return f"'deadline_at' is not ISO-8601: {payload['deadline_at']!r}"
     return None
 
 

@@ -6,6 +6,9 @@ centre (指挥中心) dispatches them to departments (专业部门), which handl
 and feed back. ``RULES`` is the whole table: for each command, the states it
 may be issued in, the state it leads to, the roles that may issue it and the
 payload fields it needs. A command issued in any other state is refused.
+Three commands note something on an open case without moving it (their
+``to_state`` is None): ``link`` (a further alert or report of the same
+problem), ``warn_deadline`` and ``mark_overdue`` (the handling clock).
 
 ``admin`` may issue every command of the desk roles (call-taker, dispatcher,
 leader), never the field acts of supervisors and departments, whose own
@@ -37,6 +40,8 @@ class State(StrEnum):
 
 FINAL_STATES: frozenset[State] = frozenset({State.NOT_REGISTERED, State.CLOSED, State.CANCELLED})
 OPEN_STATES: frozenset[State] = frozenset(State) - FINAL_STATES
+# a department's handling clock runs (a postponement request does not stop it)
+CLOCK_STATES: frozenset[State] = frozenset({State.DISPATCHED, State.POSTPONEMENT_REQUESTED})
 
 
 class Role(StrEnum):
@@ -48,7 +53,7 @@ class Role(StrEnum):
     DEPARTMENT_HANDLER = "department_handler"  # 专业部门操作员: own department only
     LEADER = "leader"  # 值班长 / 指挥长: registers, approves, closes
     ADMIN = "admin"  # acts for the desk roles
-    SYSTEM = "system"  # the case engine opening cases from alerts
+    SYSTEM = "system"  # the case engine: opens cases from alerts, auto-dispatches, runs clocks
 
 
 class Name(StrEnum):
@@ -70,14 +75,20 @@ class Name(StrEnum):
     SUSPEND = "suspend"  # 挂账
     RESUME = "resume"  # 挂账恢复: back to the command centre for dispatch
     CANCEL = "cancel"  # 作废
+    LINK = "link"  # 关联: a further alert or report of the same problem joins the case
+    WARN_DEADLINE = "warn_deadline"  # 临期预警: most of the handling time is used
+    MARK_OVERDUE = "mark_overdue"  # 超期: the handling deadline has passed
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One command: allowed from-states (``None`` = no case yet), target, roles, fields."""
+    """One command: allowed from-states (``None`` = no case yet), target, roles, fields.
+
+    ``to_state`` None: the command leaves the state as it is.
+    """
 
     from_states: frozenset[State | None]
-    to_state: State
+    to_state: State | None
     roles: frozenset[Role]
     required: tuple[str, ...] = ()
     own_department: bool = False  # department handlers act only on their department's cases
@@ -87,7 +98,10 @@ DESK_ROLES = frozenset({Role.CALL_TAKER, Role.DISPATCHER, Role.LEADER})
 
 
 def _rule(
-    from_states: set[State | None], to_state: State, *roles: Role, required: tuple[str, ...] = ()
+    from_states: set[State | None],
+    to_state: State | None,
+    *roles: Role,
+    required: tuple[str, ...] = (),
 ) -> Rule:
     granted = frozenset(roles) | ({Role.ADMIN} if DESK_ROLES & set(roles) else set())
     return Rule(
@@ -109,11 +123,15 @@ RULES: dict[Name, Rule] = {
         R.SYSTEM,
         required=("category", "lat", "lng"),
     ),
-    Name.ACCEPT: _rule({S.REPORTED}, S.ACCEPTED, R.CALL_TAKER),
-    Name.REGISTER: _rule({S.ACCEPTED}, S.REGISTERED, R.LEADER),
+    Name.ACCEPT: _rule({S.REPORTED}, S.ACCEPTED, R.CALL_TAKER, R.SYSTEM),
+    Name.REGISTER: _rule({S.ACCEPTED}, S.REGISTERED, R.LEADER, R.SYSTEM),
     Name.NOT_REGISTER: _rule({S.ACCEPTED}, S.NOT_REGISTERED, R.LEADER, required=("reason",)),
     Name.DISPATCH: _rule(
-        {S.REGISTERED, S.RETURNED}, S.DISPATCHED, R.DISPATCHER, required=("department_id",)
+        {S.REGISTERED, S.RETURNED},
+        S.DISPATCHED,
+        R.DISPATCHER,
+        R.SYSTEM,
+        required=("department_id",),
     ),
     Name.RETURN: _rule({S.DISPATCHED}, S.RETURNED, R.DEPARTMENT_HANDLER, required=("reason",)),
     Name.REQUEST_POSTPONEMENT: _rule(
@@ -142,13 +160,18 @@ RULES: dict[Name, Rule] = {
         R.LEADER,
         required=("reason",),
     ),
+    Name.LINK: _rule(set(OPEN_STATES), None, R.SYSTEM, R.CALL_TAKER, required=("signal_id",)),
+    Name.WARN_DEADLINE: _rule(set(CLOCK_STATES), None, R.SYSTEM, required=("deadline_at",)),
+    Name.MARK_OVERDUE: _rule(set(CLOCK_STATES), None, R.SYSTEM, required=("deadline_at",)),
 }
 
 
 def target_state(state: State | None, name: Name) -> State | None:
     """The state ``name`` leads to from ``state``, or None when not allowed there."""
     rule = RULES[name]
-    return rule.to_state if state in rule.from_states else None
+    if state not in rule.from_states:
+        return None
+    return rule.to_state or state
 
 
 def commands_allowed(state: State | None, role: Role) -> list[Name]:

@@ -25,6 +25,9 @@ VALID_PAYLOADS: dict[str, dict] = {
     "rework": {"reason": "vendor still there"},
     "suspend": {"reason": "ownership unclear"},
     "cancel": {"reason": "duplicate report"},
+    "link": {"signal_id": "alert:cam-7:1"},
+    "warn_deadline": {"deadline_at": "2026-07-15T05:00:00.000Z"},
+    "mark_overdue": {"deadline_at": "2026-07-15T05:00:00.000Z"},
 }
 
 # the commands (name, role) that walk a new case to each state

@@ -32,14 +32,16 @@ ROLES = [
     "system",
 ]
 DESK = {"admin"}  # admin acts for call-taker, dispatcher and leader
+OPEN = set(STATES) - {None, "not_registered", "closed", "cancelled"}
+CLOCKED = {"dispatched", "postponement_requested"}
 
-# command: (states it may be issued in, resulting state, roles that may issue it)
-EXPECTED: dict[str, tuple[set, str, set]] = {
+# command: (states it may be issued in, resulting state (None: unchanged), roles that may issue it)
+EXPECTED: dict[str, tuple[set, str | None, set]] = {
     "report": ({None}, "reported", {"supervisor", "call_taker", "system"} | DESK),
-    "accept": ({"reported"}, "accepted", {"call_taker"} | DESK),
-    "register": ({"accepted"}, "registered", {"leader"} | DESK),
+    "accept": ({"reported"}, "accepted", {"call_taker", "system"} | DESK),
+    "register": ({"accepted"}, "registered", {"leader", "system"} | DESK),
     "not_register": ({"accepted"}, "not_registered", {"leader"} | DESK),
-    "dispatch": ({"registered", "returned"}, "dispatched", {"dispatcher"} | DESK),
+    "dispatch": ({"registered", "returned"}, "dispatched", {"dispatcher", "system"} | DESK),
     "return": ({"dispatched"}, "returned", {"department_handler"}),
     "request_postponement": ({"dispatched"}, "postponement_requested", {"department_handler"}),
     "approve_postponement": (
@@ -63,6 +65,9 @@ EXPECTED: dict[str, tuple[set, str, set]] = {
         "cancelled",
         {"leader"} | DESK,
     ),
+    "link": (OPEN, None, {"system", "call_taker"} | DESK),
+    "warn_deadline": (CLOCKED, None, {"system"}),
+    "mark_overdue": (CLOCKED, None, {"system"}),
 }
 
 
@@ -70,7 +75,7 @@ def test_the_rule_table_is_the_expected_table():
     actual = {
         name.value: (
             {None if s is None else s.value for s in rule.from_states},
-            rule.to_state.value,
+            None if rule.to_state is None else rule.to_state.value,
             {r.value for r in rule.roles},
         )
         for name, rule in transitions.RULES.items()
@@ -89,6 +94,7 @@ def test_every_state_command_role_is_accepted_as_stated_or_refused(state, comman
             if state in from_states and role in roles:
                 assert not isinstance(result, Refusal), (state, name, role, result)
                 new_case, event = result
+                to_state = to_state or state
                 assert new_case["state"] == to_state
                 assert (event["from_state"], event["to_state"]) == (state, to_state)
                 assert event["command"] == name and event["role"] == role
@@ -299,6 +305,7 @@ def test_commands_allowed_lists_the_buttons_of_a_role_in_a_state():
         "handle",
     ]
     assert transitions.commands_allowed(None, transitions.Role.ADMIN) == ["report"]
+    assert transitions.target_state(dispatched, transitions.Name.LINK) == dispatched
     assert transitions.commands_allowed(transitions.State.CLOSED, transitions.Role.ADMIN) == []
     assert (
         transitions.target_state(transitions.State.HANDLED, transitions.Name.REWORK) == dispatched

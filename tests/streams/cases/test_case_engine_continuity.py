@@ -1,0 +1,49 @@
+"""Agents notice records faust skipped and ask for them again."""
+
+from types import SimpleNamespace
+
+from streams.cases.continuity import Continuity, first_missing
+
+
+def events(topic, partition, *offsets):
+    return [
+        SimpleNamespace(message=SimpleNamespace(topic=topic, partition=partition, offset=o))
+        for o in offsets
+    ]
+
+
+def test_first_missing_advances_through_contiguous_offsets_only():
+    assert first_missing([5, 6, 7], expected=5) == (None, 8)
+    assert first_missing([3, 4, 5, 6], expected=5) == (None, 7)  # re-delivered 3, 4
+    assert first_missing([7, 8], expected=5) == (5, 5)  # 5 and 6 skipped
+    assert first_missing([5, 6, 9, 10], expected=5) == (7, 7)  # a hole inside the batch
+    assert first_missing([12, 13], expected=None) == (None, 14)
+
+
+async def test_a_skip_is_sought_back_once_per_offset_until_filled():
+    sought = []
+
+    async def seek(**where):
+        sought.append(where)
+
+    stats = {"skipped_offsets_sought_back": 0}
+    check = Continuity(committed=lambda: {("alerts", 0): 40}, seek=seek, stats=stats)
+    await check.check(events("alerts", 0, 40, 41, 42))
+    assert sought == [] and check.next[("alerts", 0)] == 43
+    await check.check(events("alerts", 0, 167, 168))  # faust jumped ahead
+    await check.check(events("alerts", 0, 169))  # still missing: not asked again at once
+    assert sought == [{"topic": "alerts", "partition": 0, "offset": 43}]
+    await check.check(events("alerts", 0, *range(43, 170)))  # the seek brought them back
+    assert check.next[("alerts", 0)] == 170 and stats["skipped_offsets_sought_back"] == 1
+
+
+async def test_the_first_batch_after_a_restart_is_checked_against_the_committed_offset():
+    sought = []
+
+    async def seek(**where):
+        sought.append(where["offset"])
+
+    stats = {"skipped_offsets_sought_back": 0}
+    check = Continuity(committed=lambda: {("cases.commands", 2): 10}, seek=seek, stats=stats)
+    await check.check(events("cases.commands", 2, 11, 12))  # record 10 never delivered
+    assert sought == [10]
