@@ -103,8 +103,13 @@ class CasePolicy:
     deadline_check_s: float = 30.0
 
     def acts_on_alert(self, *, source: str, msg_type: str, severity: str) -> bool:
-        """True for a new alert (not an update or cancel) of a severity the source acts on."""
-        return msg_type == "Alert" and severity in self.alert_severities.get(source, ())
+        """True for an alert, or an update raising it, of a severity the source acts on.
+
+        A flood warning that starts yellow and rises to red arrives as an Update;
+        acting on it opens the case then (or joins the open one: dedup by place).
+        Cancellations never open a case.
+        """
+        return msg_type in ("Alert", "Update") and severity in self.alert_severities.get(source, ())
 
     def auto_dispatches(self, case: Mapping[str, Any]) -> bool:
         """True when the engine registers and dispatches ``case`` itself."""
