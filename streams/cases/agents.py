@@ -343,5 +343,13 @@ def declare(
             engine.stats["deadline_check_errors"] += 1
             log.exception("cases: deadline check failed")
 
+    if agents.continuity is not None:
+        continuity = agents.continuity
+
+        @app.timer(continuity.reseek_s, name="cases-reseek")
+        async def reseek() -> None:
+            if not (app.rebalancing or getattr(app, "in_recovery", False)):
+                await continuity.reseek_gaps()
+
     engine.stats["routed_cells"] = len(routing.cell_grids)
     return agents

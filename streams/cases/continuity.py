@@ -12,7 +12,10 @@ The check keeps, per source partition, the next offset the agent expects
 moves it forward through contiguous offsets only. Records past a gap are
 processed anyway (every case agent is idempotent per record), and the
 partition is sought back to the first missing offset, at most once every
-``reseek_s`` for the same offset, until the gap is filled.
+``reseek_s`` for the same offset, until the gap is filled: by the next batch
+of that partition, or by :meth:`Continuity.reseek_gaps` on a timer when no
+batch comes (faust's own seek to the committed offsets after a table
+recovery can undo a seek made before it).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class Continuity:
         self.stats = stats
         self.reseek_s = reseek_s
         self.next: dict[Source, int] = {}
+        self.gaps: dict[Source, int] = {}  # first offset still missing, per source
         self._sought: dict[tuple[Source, int], float] = {}
 
     async def check(self, events: Sequence[EventT]) -> None:
@@ -76,7 +80,16 @@ class Continuity:
             expected = self.next.get(source, committed.get(source))
             missing, self.next[source] = first_missing(seen, expected=expected)
             if missing is not None:
+                self.gaps[source] = missing
                 await self._seek_back(source, missing, min(seen))
+            else:
+                self.gaps.pop(source, None)
+
+    async def reseek_gaps(self) -> int:
+        """Seek back every partition whose gap is still open; return how many are open."""
+        for source, offset in list(self.gaps.items()):
+            await self._seek_back(source, offset, self.next.get(source, offset))
+        return len(self.gaps)
 
     async def _seek_back(self, source: Source, offset: int, delivered_from: int) -> None:
         now = time.monotonic()

@@ -8,9 +8,10 @@ Messages on ``cases.alerts-by-place`` (JSON, keyed by ``signals.place_key``)::
 
 The index (a faust table co-partitioned with the topic) maps
 ``"<category>|<res-9 cell>"`` to ``{"cases": [entry], "closed": [case id]}``.
-Entries are those of :mod:`streams.cases.dedup` plus ``signal_ids`` (the
-recent signals assigned through this key) and ``opened_by`` (the signal
-that opened the case, on the case's own key). ``closed`` keeps recently
+Entries are those of :mod:`streams.cases.dedup` plus ``signal_ids`` and
+``message_ids`` (the recent signals assigned through this key, and the
+messages that carried them) and ``opened_by`` (the signal that opened the
+case, on the case's own key). ``closed`` keeps recently
 ended cases, so a late ``index`` message cannot bring one back.
 
 Exactness does not rest on the order records arrive in (after a restart
@@ -20,7 +21,8 @@ committed offset, see ``streams.stalls``). The agent writes the index
 assigned is assigned again to nothing: its command (same id) and fan-out
 are sent again, and the command side drops the copies. A signal the index
 does not know was never sent on, so deciding it afresh, in any order, opens
-or joins exactly one case.
+or joins exactly one case. A new message of a known signal (an alert's
+update) is the same sighting: it sends nothing.
 """
 
 from __future__ import annotations
@@ -59,7 +61,12 @@ def unindex_message(key: str, case_id: str) -> Outgoing:
 
 def reach_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     """An entry as copied to the keys around its own: no signals, no opener."""
-    return dict(entry) | {"signal_ids": [], "opened_by": None, "alert_count": 0}
+    return dict(entry) | {
+        "signal_ids": [],
+        "message_ids": [],
+        "opened_by": None,
+        "alert_count": 0,
+    }
 
 
 class PlaceIndex:
@@ -132,7 +139,10 @@ class PlaceIndex:
         value = self.value(key)
         entry = next((e for e in value["cases"] if signal_id in e.get("signal_ids", ())), None)
         new_case_id = case_id_for(category=category, first_alert_id=signal_id)
-        if entry is not None:  # assigned before: send the same command again
+        if entry is not None and signal.get("message_id") not in entry.get("message_ids", ()):
+            self.counts["signal_updates"] += 1  # the same sighting again, e.g. an alert update
+            return []
+        if entry is not None:  # this very message was placed before: send the same again
             self.counts["signals_seen_before"] += 1
             opened = entry.get("opened_by") == signal_id
             command = self._command(entry["case_id"], signal, opened=opened)
@@ -165,8 +175,13 @@ class PlaceIndex:
                 capped = e["alert_count"] > self.policy.max_links_per_case + 1
                 if not capped:  # a capped sighting is counted, not remembered
                     recent = [*e.get("signal_ids", []), signal["signal_id"]][-RECENT_SIGNALS:]
+                    messages = [*e.get("message_ids", []), signal.get("message_id")]
                     opener = signal["signal_id"] if result.is_new else e.get("opened_by")
-                    entry = e | {"signal_ids": recent, "opened_by": opener}
+                    entry = e | {
+                        "signal_ids": recent,
+                        "message_ids": messages[-RECENT_SIGNALS:],
+                        "opened_by": opener,
+                    }
                 e = entry
             cases.append(e)
         self._put(key, cases)

@@ -2,12 +2,14 @@
 
 A signal is a flat JSON object::
 
-    {"signal_id", "source", "channel", "category", "severity", "lat", "lng",
-     "at", "title"}
+    {"signal_id", "message_id", "source", "channel", "category", "severity",
+     "lat", "lng", "at", "title"}
 
-``signal_id`` is ``alert:<alert_id>`` (stable over an alert's life, so a
-re-sent alert is the same signal) or ``report:<event_id>``; ``source`` is the
-alert's source or ``citizen``; ``at`` is the observation time (ISO UTC).
+``signal_id`` is ``alert:<alert_id>`` (stable over an alert's life, so an
+update of an alert is the same sighting) or ``report:<event_id>``;
+``message_id`` is the message's own ``event_id`` (a re-delivered message has
+the same one); ``source`` is the alert's source or ``citizen``; ``at`` is the
+observation time (ISO UTC).
 
 Signals travel on ``cases.alerts-by-place`` keyed by :func:`place_key`: the
 category and the H3 **res-6** parent of the signal's res-9 cell. The dedup
@@ -38,6 +40,7 @@ def signal_from_alert(row: Mapping[str, Any]) -> Signal:
     """The signal of a validated ``alerts`` row (``citybrain.contracts.alert``)."""
     return {
         "signal_id": f"alert:{row['alert_id']}",
+        "message_id": row["event_id"],
         "source": row["source"],
         "channel": None,
         "category": row["category"],
@@ -53,6 +56,7 @@ def signal_from_report(row: Mapping[str, Any]) -> Signal:
     """The signal of a validated ``reports.citizen`` row."""
     return {
         "signal_id": f"report:{row['event_id']}",
+        "message_id": row["event_id"],
         "source": CITIZEN_SOURCE,
         "channel": row["channel"],
         "category": row["category"],

@@ -33,8 +33,12 @@ async def test_a_skip_is_sought_back_once_per_offset_until_filled():
     await check.check(events("alerts", 0, 167, 168))  # faust jumped ahead
     await check.check(events("alerts", 0, 169))  # still missing: not asked again at once
     assert sought == [{"topic": "alerts", "partition": 0, "offset": 43}]
+    assert check.gaps == {("alerts", 0): 43}
+    check.reseek_s = 0.0  # the timer asks again while no batch comes
+    assert await check.reseek_gaps() == 1 and len(sought) == 2
     await check.check(events("alerts", 0, *range(43, 170)))  # the seek brought them back
-    assert check.next[("alerts", 0)] == 170 and stats["skipped_offsets_sought_back"] == 1
+    assert check.next[("alerts", 0)] == 170 and check.gaps == {}
+    assert await check.reseek_gaps() == 0 and stats["skipped_offsets_sought_back"] == 2
 
 
 async def test_the_first_batch_after_a_restart_is_checked_against_the_committed_offset():

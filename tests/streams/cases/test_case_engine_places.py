@@ -30,10 +30,11 @@ def offset(point, *, north_m=0.0, east_m=0.0):
     )
 
 
-def alert(n, point, *, category="unlicensed_peddler", source="video", severity="Minor"):
+def alert(n, point, *, category="unlicensed_peddler", source="video", severity="Minor", msg=1):
     lat, lng = point
     return {
         "signal_id": f"alert:cam-{n}",
+        "message_id": f"cam-{n}.{msg}",
         "source": source,
         "channel": None,
         "category": category,
@@ -144,6 +145,18 @@ def test_signals_seen_again_resend_their_commands_and_change_nothing(routing):
     topic.send_signal(alert(3, offset(VENDOR, east_m=3)))  # an upstream retry, new offset
     assert topic.run(start=topic.offset - 1) == [first[3]]
     assert topic.tables == tables
+
+
+def test_an_update_of_a_placed_alert_is_the_same_sighting_and_sends_nothing(routing):
+    topic = Topic(routing)
+    topic.send_signal(alert(1, VENDOR))
+    topic.send_signal(alert(2, VENDOR))
+    first = topic.run()
+    topic.send_signal(alert(1, VENDOR, severity="Severe", msg=2))  # the alert's update
+    assert topic.run(start=topic.offset - 1) == []
+    assert topic.counts["signal_updates"] == 1
+    topic.send_signal(alert(2, VENDOR))  # the link's own message again: sent again
+    assert topic.run(start=topic.offset - 1) == [first[1]]
 
 
 def test_signals_decided_afresh_in_another_order_still_make_one_case(routing):
