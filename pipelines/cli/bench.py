@@ -5,16 +5,48 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 import typer
 
-from citybrain.settings import load
+from citybrain.settings import Settings, load
 from pipelines.cli import app
 
 bench_app = typer.Typer(help="Benchmarks against a real local Kafka.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+
+
+@contextmanager
+def bench_home(*, create_topics: bool = True, **env: str) -> Iterator[Settings]:
+    """Settings of a temporary citybrain home with its own local broker (stopped afterwards).
+
+    The registry's topics are created unless ``create_topics`` is False (a
+    benchmark that declares its own). ``env`` adds ``CITYBRAIN_*`` variables.
+    """
+    from citybrain.topics import registry
+    from pipelines.broker import LocalBroker
+    from pipelines.topics_admin import create_topics as create
+
+    base = load()
+    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
+        settings = load(
+            {
+                "HOME": home,
+                "CITYBRAIN_HOME": home,
+                "CITYBRAIN_CACHE_DIR": str(base.cache_dir),
+                **env,
+            }
+        )
+        broker = LocalBroker(settings)
+        address = broker.start()
+        try:
+            if create_topics:
+                asyncio.run(create(address, registry(settings.app_id)))
+            yield replace(settings, broker=address)
+        finally:
+            broker.stop()
 
 
 @bench_app.command("hotspots")
@@ -23,27 +55,10 @@ def hotspots(
     as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
 ) -> None:
     """Hotspot agent vs a naive per-event faust agent, same events, same broker."""
-    from citybrain.topics import registry
     from pipelines.bench.hotspots import bench
-    from pipelines.broker import LocalBroker
-    from pipelines.topics_admin import create_topics
 
-    base = load()
-    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
-        settings = replace(
-            load(
-                {"HOME": home, "CITYBRAIN_HOME": home, "CITYBRAIN_CACHE_DIR": str(base.cache_dir)}
-            ),
-            state_dir=Path(home) / "state",
-        )
-        broker = LocalBroker(settings)
-        address = broker.start()
-        try:
-            settings = replace(settings, broker=address)
-            asyncio.run(create_topics(address, registry(settings.app_id)))
-            result = asyncio.run(bench(settings, n_events=events))
-        finally:
-            broker.stop()
+    with bench_home() as settings:
+        result = asyncio.run(bench(settings, n_events=events))
     if not as_json:
         typer.echo(f"naive agent   {result['naive_events_per_s']:>12,.0f} events/s")
         typer.echo(f"hotspot agent {result['hotspot_events_per_s']:>12,.0f} events/s")
@@ -59,25 +74,12 @@ def jt808(
     as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
 ) -> None:
     """JT/T 808 frames parsed per second and fixes delivered through the gateway."""
-    from citybrain.topics import registry
     from pipelines.bench.jt808 import bench
-    from pipelines.broker import LocalBroker
-    from pipelines.topics_admin import create_topics
 
-    base = load()
-    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
-        settings = load(
-            {"HOME": home, "CITYBRAIN_HOME": home, "CITYBRAIN_CACHE_DIR": str(base.cache_dir)}
+    with bench_home() as settings:
+        result = bench(
+            settings.broker, frames_count=frames_count, terminals=terminals, fixes_each=fixes_each
         )
-        broker = LocalBroker(settings)
-        address = broker.start()
-        try:
-            asyncio.run(create_topics(address, registry(settings.app_id)))
-            result = bench(
-                address, frames_count=frames_count, terminals=terminals, fixes_each=fixes_each
-            )
-        finally:
-            broker.stop()
     if not as_json:
         typer.echo(f"parse    {result['parse_frames_per_s']:>12,.0f} frames/s")
         typer.echo(f"deliver  {result['delivered_fixes_per_s']:>12,.0f} fixes/s")
@@ -92,31 +94,11 @@ def flood(
     as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
 ) -> None:
     """Reading → flood alert on the live stream (p50/p99) vs the broker's own round trip."""
-    from citybrain.topics import registry
     from pipelines.bench.flood import bench
-    from pipelines.broker import LocalBroker, free_port
-    from pipelines.topics_admin import create_topics
+    from pipelines.broker import free_port
 
-    base = load()
-    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
-        settings = load(
-            {
-                "HOME": home,
-                "CITYBRAIN_HOME": home,
-                "CITYBRAIN_CACHE_DIR": str(base.cache_dir),
-                "CITYBRAIN_WEB_PORT": str(free_port()),
-            }
-        )
-        broker = LocalBroker(settings)
-        address = broker.start()
-        try:
-            settings = replace(settings, broker=address)
-            asyncio.run(create_topics(address, registry(settings.app_id)))
-            result = asyncio.run(
-                bench(settings, n_messages=messages, n_stations=stations, rate=rate)
-            )
-        finally:
-            broker.stop()
+    with bench_home(CITYBRAIN_WEB_PORT=str(free_port())) as settings:
+        result = asyncio.run(bench(settings, n_messages=messages, n_stations=stations, rate=rate))
     if not as_json:
         typer.echo(f"reading → alert p50 {result['flood_p50_ms']:>8.1f} ms")
         typer.echo(f"reading → alert p99 {result['flood_p99_ms']:>8.1f} ms")
@@ -133,20 +115,9 @@ def cases(
 ) -> None:
     """Alert → dispatched latency of the case engine (p50/p99) vs three bare faust hops."""
     from pipelines.bench.cases import bench
-    from pipelines.broker import LocalBroker
 
-    base = load()
-    with tempfile.TemporaryDirectory(prefix="citybrain-bench-") as home:
-        settings = load(
-            {"HOME": home, "CITYBRAIN_HOME": home, "CITYBRAIN_CACHE_DIR": str(base.cache_dir)}
-        )
-        broker = LocalBroker(settings)
-        address = broker.start()
-        try:
-            settings = replace(settings, broker=address)
-            result = asyncio.run(bench(settings, rate_per_s=rate, duration_s=seconds))
-        finally:
-            broker.stop()
+    with bench_home(create_topics=False) as settings:  # the bench declares its own topics
+        result = asyncio.run(bench(settings, rate_per_s=rate, duration_s=seconds))
     if not as_json:
         typer.echo(f"alert → dispatched p50 {result['dispatch_p50_ms']:>8} ms")
         typer.echo(f"alert → dispatched p99 {result['dispatch_p99_ms']:>8} ms")
