@@ -7,9 +7,12 @@ UV_VERSION := 0.13.9
 TOOLS := .cache/tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
+SUPERSET_VENV := .superset-venv
+# Debian packages for the dashboards' browser checks (headless Chromium) and CJK glyphs
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: setup demo test lint clean
+.PHONY: setup browser demo test lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -19,7 +22,20 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --group dev
 	touch $@
 
-setup: $(VENV)/.synced
+# Superset pins SQLAlchemy 1.4 and an older sqlglot than SQLMesh: its own environment
+$(SUPERSET_VENV)/.synced: dashboards/requirements.lock | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SUPERSET_VENV)
+	VIRTUAL_ENV=$(abspath $(SUPERSET_VENV)) $(UV) pip sync --quiet dashboards/requirements.lock
+	touch $@
+
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+	    || ! dpkg -s fonts-wqy-zenhei >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
+	fi
+
+setup: $(VENV)/.synced $(SUPERSET_VENV)/.synced browser
 	$(VENV)/bin/citybrain broker fetch
 
 demo: setup
@@ -33,4 +49,4 @@ test: setup lint
 	$(VENV)/bin/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(TOOLS)
+	rm -rf $(VENV) $(SUPERSET_VENV) $(TOOLS)

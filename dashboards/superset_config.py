@@ -1,0 +1,41 @@
+"""Superset's configuration for citybrain (loaded through ``SUPERSET_CONFIG_PATH``).
+
+Runs inside Superset's own virtual environment, so it imports nothing of
+citybrain: ``dashboards.service`` passes everything through the environment.
+
+- ``SUPERSET_SECRET_KEY``: session and encryption key; required, no default (generated per
+  install by ``citybrain superset init``)
+- ``CITYBRAIN_SUPERSET_DATABASE_URI``: the metadata database
+- ``CITYBRAIN_MAPBOX_API_KEY``: optional base-map key for the deck.gl map charts
+"""
+
+import os
+
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")
+if len(SECRET_KEY) < 32:
+    raise RuntimeError(
+        "SUPERSET_SECRET_KEY is unset or shorter than 32 characters; "
+        "`citybrain superset init` generates one per install"
+    )
+
+SQLALCHEMY_DATABASE_URI = os.environ["CITYBRAIN_SUPERSET_DATABASE_URI"]
+MAPBOX_API_KEY = os.environ.get("CITYBRAIN_MAPBOX_API_KEY", "")
+
+# The marts are a published snapshot that changes after every SQLMesh run:
+# cache nothing, so a dashboard shows the snapshot it reads.
+CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
+EXPLORE_FORM_DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
+
+# Dashboards read a file that citybrain replaces atomically; nobody uploads data.
+FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "ENABLE_TEMPLATE_PROCESSING": False}
+SQLLAB_CTAS_NO_LIMIT = True
+ROW_LIMIT = 50000
+
+BABEL_DEFAULT_LOCALE = "en"
+LANGUAGES = {"en": {"flag": "us", "name": "English"}, "zh": {"flag": "cn", "name": "Chinese"}}
+
+# Served on loopback by default; a reverse proxy terminates TLS in production.
+TALISMAN_ENABLED = os.environ.get("CITYBRAIN_SUPERSET_TALISMAN", "false") == "true"
+SESSION_COOKIE_SAMESITE = "Lax"
