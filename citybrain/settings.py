@@ -62,6 +62,11 @@ class Settings:
         return self.reference_dir or self.home / "reference"
 
     @property
+    def published_path(self) -> Path:
+        """The read-only snapshot of the marts that Superset reads (``dashboards.snapshot``)."""
+        return self.warehouse_path.parent / "published.duckdb"
+
+    @property
     def broker_dir(self) -> Path:
         """Where the local broker keeps its data, logs and address file."""
         return self.home / "broker"

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from citybrain.settings import Settings
+from dashboards.snapshot import Published, publish
 from pipelines.processes import settings_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -30,11 +31,12 @@ class PlanFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class PlanResult:
-    """What a plan run did: elapsed seconds, mart row counts and SQLMesh's output."""
+    """What a plan run did: elapsed seconds, mart row counts, SQLMesh's output, the snapshot."""
 
     elapsed_s: float
     mart_rows: dict[str, int]
     output: str
+    published: Published | None = None
 
 
 def plan_command(*, start: str | None, end: str | None, restate: bool) -> list[str]:
@@ -67,6 +69,8 @@ def run_plan(
 ) -> PlanResult:
     """Plan and apply prod; ``restate`` then recomputes staging and marts for [start, end].
 
+    Then publishes the marts' read-only snapshot for Superset (``dashboards.snapshot``).
+
     A plain plan always runs first: it creates prod on a new warehouse (which
     SQLMesh requires before a restatement) and applies any model change.
     """
@@ -84,4 +88,8 @@ def run_plan(
         output += result.stdout + result.stderr
         if result.returncode != 0:
             raise PlanFailed(f"sqlmesh plan failed (exit {result.returncode}):\n{output[-4000:]}")
-    return PlanResult(time.monotonic() - began, mart_rows(settings.warehouse_path), output)
+    rows = mart_rows(settings.warehouse_path)
+    published = publish(
+        settings.warehouse_path, settings.published_path, reference_dir=settings.reference_path
+    )
+    return PlanResult(time.monotonic() - began, rows, output, published)
