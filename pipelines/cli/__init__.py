@@ -27,6 +27,7 @@ def _register() -> None:
         reference,
         replay,
         status,
+        superset,
         token,
         warehouse,
         worker,
