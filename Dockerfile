@@ -13,7 +13,7 @@ COPY inference ./inference
 COPY expectations ./expectations
 COPY dashboards ./dashboards
 COPY models ./models
-COPY config.yaml ./
+COPY config.py external_models.yaml ./
 RUN uv sync --frozen --no-dev
 USER 1000:1000
 ENTRYPOINT ["citybrain"]
