@@ -1,8 +1,10 @@
 """Source contracts: one module per source, each with TOPIC, COLUMNS, a typed
 faust Record and a pure ``validate(doc) -> row``.
 
-:func:`decode` is the one door: raw Kafka value bytes of a source topic in, a
-normalised row out, or :class:`ContractViolation` with the reason.
+:func:`decode_rows` is the door: raw Kafka value bytes of a source topic in,
+its normalised rows out (one, or one per object of a DeepStream minimal-schema
+frame, possibly none), or :class:`ContractViolation` with the reason.
+:func:`decode` is the one-row door for topics whose messages are one record.
 """
 
 from __future__ import annotations
@@ -27,12 +29,24 @@ class SourceContract:
     columns: dict[str, str]
     validate: Callable[[dict[str, Any]], dict[str, Any]]
     record: type
+    validate_rows: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
+
+    def rows(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every row one message holds."""
+        return self.validate_rows(doc) if self.validate_rows else [self.validate(doc)]
 
 
 CONTRACTS: dict[str, SourceContract] = {
     c.topic: c
     for c in (
-        SourceContract("video", video.TOPIC, video.COLUMNS, video.validate, video.VideoDetection),
+        SourceContract(
+            "video",
+            video.TOPIC,
+            video.COLUMNS,
+            video.validate,
+            video.VideoDetection,
+            validate_rows=video.validate_rows,
+        ),
         SourceContract("gps", gps.TOPIC, gps.COLUMNS, gps.validate, gps.GpsFix),
         SourceContract("hydro", hydro.TOPIC, hydro.COLUMNS, hydro.validate, hydro.HydroReading),
         SourceContract("permit", permit.TOPIC, permit.COLUMNS, permit.validate, permit.Permit),
@@ -50,6 +64,13 @@ def decode(topic: str, raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         raise ContractViolation("message has no value")
     return CONTRACTS[topic].validate(decode_json_object(raw))
+
+
+def decode_rows(topic: str, raw: bytes | None) -> list[dict[str, Any]]:
+    """Validate one raw message of a source topic into every row it holds."""
+    if raw is None:
+        raise ContractViolation("message has no value")
+    return CONTRACTS[topic].rows(decode_json_object(raw))
 
 
 def _default(value: Any) -> Any:
@@ -70,5 +91,6 @@ __all__ = [
     "ContractViolation",
     "SourceContract",
     "decode",
+    "decode_rows",
     "encode_row",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from citybrain.contracts import ContractViolation, decode
+from citybrain.contracts import ContractViolation, decode_rows
 from citybrain.deadletters import dead_letter
 from citybrain.topics import SOURCES
 
@@ -65,6 +65,9 @@ def validate_batch(
 ) -> tuple[list[tuple[RawMessage, dict[str, Any]]], list[dict[str, Any]]]:
     """Split messages into (message, row) pairs that pass and rejection records.
 
+    A message may hold several rows (a DeepStream minimal-schema frame holds one
+    per object): each becomes a pair with the same message.
+
     Never raises for a bad record: any exception from a contract becomes a
     rejection with its reason, so one bad record cannot stop a stream.
     """
@@ -74,7 +77,7 @@ def validate_batch(
         if message.value is None and message.topic in COMPACTED_TOPICS:
             continue  # a tombstone: the key was deleted on purpose (e.g. a revoked permit)
         try:
-            accepted.append((message, decode(message.topic, message.value)))
+            accepted.extend((message, row) for row in decode_rows(message.topic, message.value))
         except ContractViolation as exc:
             rejected.append(rejection(message, exc.reason))
         except Exception as exc:  # a contract bug must not kill the worker either

@@ -1,3 +1,5 @@
+import orjson
+
 from streams.intake.validate import RawMessage, rejection_id, validate_batch
 
 GOOD = (
@@ -28,3 +30,34 @@ def test_tombstones_on_compacted_topics_are_deletions_not_rejections():
     accepted, rejected = validate_batch([tombstone, empty_report])
     assert accepted == []
     assert [r["source_topic"] for r in rejected] == ["reports.citizen"]
+
+
+def test_a_deepstream_frame_with_several_objects_yields_a_row_per_object(tmp_path, monkeypatch):
+    from citybrain.reference import write_tables
+    from connectors.deepstream_minimal import minimal_message, object_text
+
+    write_tables(tmp_path, {"cameras": [{"camera_id": "cam-7", "lat": 30.25, "lng": 120.15}]})
+    monkeypatch.setenv("CITYBRAIN_REFERENCE_DIR", str(tmp_path))
+    frame = minimal_message(
+        frame_id=812,
+        timestamp="2026-07-15T11:00:00.000Z",
+        sensor_id="cam-7",
+        objects=[
+            object_text(tracking_id="1", bbox_px=(10, 20, 110, 220), label="street_vendor"),
+            object_text(tracking_id="2", bbox_px=(300, 20, 410, 220), label="street_vendor"),
+            object_text(tracking_id="3", bbox_px=(500, 40, 610, 260), label="car"),
+        ],
+    )
+    empty = {**frame, "objects": []}
+    messages = [
+        RawMessage("detections.video", 0, 10, 1_752_577_200_000, orjson.dumps(frame)),
+        RawMessage("detections.video", 0, 11, 1_752_577_200_000, orjson.dumps(empty)),
+    ]
+    accepted, rejected = validate_batch(messages)
+    assert rejected == []
+    assert [(m.offset, row["object_id"], row["category"]) for m, row in accepted] == [
+        (10, "1", "unlicensed_peddler"),
+        (10, "2", "unlicensed_peddler"),
+        (10, "3", None),
+    ]
+    assert len({row["event_id"] for _, row in accepted}) == 3  # each lands once, on its own id

@@ -44,3 +44,31 @@ def test_batches_split_by_topic_with_offsets_and_bad_records_skipped():
     assert grouped["hotspots"][0][0]["window_start_at"] == T0
     ((row, _, _),) = grouped["gps.fixes.rejected"]
     assert row["reason"] == "not valid JSON" and row["event_at"].tzinfo is not None
+
+
+def test_every_object_of_a_deepstream_frame_lands(tmp_path, monkeypatch):
+    import orjson
+
+    from citybrain.reference import write_tables
+    from connectors.deepstream_minimal import minimal_message, object_text
+
+    write_tables(tmp_path, {"cameras": [{"camera_id": "cam-7", "lat": 30.25, "lng": 120.15}]})
+    monkeypatch.setenv("CITYBRAIN_REFERENCE_DIR", str(tmp_path))
+    frame = minimal_message(
+        frame_id=9,
+        timestamp="2026-07-15T11:00:00.000Z",
+        sensor_id="cam-7",
+        objects=[
+            object_text(tracking_id=str(i), bbox_px=(10 * i, 20, 10 * i + 5, 60), label="person")
+            for i in range(1, 5)
+        ],
+    )
+    batch = [RawMessage("detections.video", 2, 40, 1_752_577_200_000, orjson.dumps(frame))]
+    grouped, skipped = rows_by_topic(batch)
+    assert skipped == 0
+    assert [(row["object_id"], p, o) for row, p, o in grouped["detections.video"]] == [
+        ("1", 2, 40),
+        ("2", 2, 40),
+        ("3", 2, 40),
+        ("4", 2, 40),
+    ]
