@@ -20,13 +20,17 @@ so a browser page on another host can follow them.
   followed), 404 for older ones (they stay on the ``alerts`` topic).
 - ``GET /flood/stream`` — Server-Sent Events (``text/event-stream``): every
   flood message published to ``alerts`` from the moment of connection on, one
-  event each, ``id`` the message's ``event_id`` and ``data`` its envelope as
-  JSON; a comment line every HEARTBEAT_S seconds (15) keeps proxies from
-  closing an idle stream. Each connection has its own plain aiokafka consumer
-  without a group (nothing is committed), positioned at the end of every
-  partition before the response starts, and closed when the client goes away
-  or the worker stops. A reconnecting client gets the current state from
-  ``/flood/alerts``; ``Last-Event-ID`` is not replayed.
+  event each, ``data`` its envelope as JSON (with its ``event_id``) and ``id``
+  a cursor: the ``alerts`` topic's position in every partition just after
+  that message (``c1:<offset>.<offset>…``). A client that reconnects sends it
+  back as ``Last-Event-ID`` (browsers' EventSource does so by itself; or
+  ``?last_event_id=``) and the stream resumes right after that message, so a
+  dropped connection loses and repeats nothing the topic still retains; a
+  malformed cursor is answered 400 with the reason. A comment line every
+  HEARTBEAT_S seconds (15) keeps proxies from closing an idle stream. Each
+  connection has its own plain aiokafka consumer without a group (nothing is
+  committed), positioned before the response starts, and closed when the
+  client goes away or the worker stops.
 
 The pages read the state from the table ``flood_stations`` only. With several
 workers each serves the stations of the partitions it owns.
@@ -35,7 +39,7 @@ workers each serves the stations of the partitions it owns.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
@@ -95,7 +99,27 @@ def atom_feed(docs: Iterable[Mapping[str, Any]], *, updated_s: float) -> str:
     )
 
 
-def sse_event(raw: bytes | None) -> bytes | None:
+CURSOR_PREFIX = "c1:"
+
+
+def cursor_text(positions: Sequence[int]) -> str:
+    """The SSE id of a stream position: the next offset of every ``alerts`` partition."""
+    return CURSOR_PREFIX + ".".join(str(p) for p in positions)
+
+
+def parse_cursor(text: str, *, partitions: int) -> list[int]:
+    """Positions from a ``Last-Event-ID``; ValueError with the reason when it is not one."""
+    if not text.startswith(CURSOR_PREFIX):
+        raise ValueError(f"Last-Event-ID must start with {CURSOR_PREFIX!r} (a flood stream cursor)")
+    parts = text.removeprefix(CURSOR_PREFIX).split(".")
+    if len(parts) != partitions or not all(p.isdigit() and len(p) < 19 for p in parts):
+        raise ValueError(
+            f"Last-Event-ID must hold {partitions} non-negative offsets separated by '.'"
+        )
+    return [int(p) for p in parts]
+
+
+def sse_event(raw: bytes | None, *, cursor: str) -> bytes | None:
     """One SSE event for an ``alerts`` record of the flood source; None for anything else."""
     try:
         doc = orjson.loads(raw or b"")
@@ -103,8 +127,7 @@ def sse_event(raw: bytes | None) -> bytes | None:
         return None
     if not isinstance(doc, dict) or doc.get("source") != SOURCE or not doc.get("event_id"):
         return None
-    event_id = str(doc["event_id"]).replace("\n", " ").replace("\r", " ")
-    return f"id: {event_id}\ndata: ".encode() + orjson.dumps(doc) + b"\n\n"
+    return f"id: {cursor}\ndata: ".encode() + orjson.dumps(doc) + b"\n\n"
 
 
 def current_docs(table: faust.Table, *, now_s: float) -> list[dict[str, Any]]:
@@ -129,11 +152,19 @@ def _client_gone(request: aiohttp_web.Request) -> bool:
 
 
 async def _follow(
-    app: faust.App, request: aiohttp_web.Request, *, bootstrap: str, heartbeat_s: float
+    app: faust.App,
+    request: aiohttp_web.Request,
+    *,
+    bootstrap: str,
+    heartbeat_s: float,
+    resume: list[int] | None,
 ) -> aiohttp_web.StreamResponse | None:
-    """Stream the ``alerts`` topic from its current end to the client as SSE; None if no broker."""
+    """Stream ``alerts`` to the client as SSE from ``resume`` (else its end); None if no broker."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",  # a cursor older than retention resumes at the oldest kept
     )
     try:
         await consumer.start()
@@ -142,9 +173,13 @@ async def _follow(
     try:
         tps = [TopicPartition(ALERTS, p) for p in range(spec(ALERTS).partitions)]
         consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
-        for tp in tps:  # fix "now" before the client is told the stream is open
-            await consumer.position(tp)
+        if resume is None:
+            await consumer.seek_to_end(*tps)
+        else:
+            for tp, offset in zip(tps, resume, strict=True):
+                consumer.seek(tp, offset)
+        # fix the start before the client is told the stream is open
+        positions = [await consumer.position(tp) for tp in tps]
         response = aiohttp_web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream; charset=utf-8",
@@ -162,7 +197,8 @@ async def _follow(
                 (r for rs in batches.values() for r in rs), key=lambda r: (r.timestamp, r.offset)
             )
             for record in records:
-                event = sse_event(record.value)
+                positions[record.partition] = record.offset + 1
+                event = sse_event(record.value, cursor=cursor_text(positions))
                 if event is not None:
                     await response.write(event)
             if time.monotonic() - beat >= heartbeat_s:
@@ -211,7 +247,14 @@ def register(
 
     @app.page("/flood/stream")
     async def stream(web: faust.web.View, request: faust.web.Request) -> Any:
-        response = await _follow(app, request, bootstrap=settings.broker, heartbeat_s=heartbeat_s)
+        last = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+        try:
+            resume = parse_cursor(last, partitions=spec(ALERTS).partitions) if last else None
+        except ValueError as exc:
+            return web.error(400, str(exc), headers=dict(PUBLIC))
+        response = await _follow(
+            app, request, bootstrap=settings.broker, heartbeat_s=heartbeat_s, resume=resume
+        )
         if response is None:
             return web.error(503, "the broker is not reachable", headers=dict(PUBLIC))
         return response
