@@ -23,6 +23,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_API_SECRET | none: the case API answers 503 until set | token HMAC key, >= 32 chars |
 | CITYBRAIN_API_REVOKED | empty | revoked API token ids, comma-separated |
 | CITYBRAIN_API_REVOKED_FILE | none | revoked API token ids, one a line (re-read on change) |
+| CITYBRAIN_CASE_POLICY | none: the defaults | case engine policy YAML (``policy.example.yaml``) |
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Settings:
     api_secret: str | None = field(default=None, repr=False)
     api_revoked: frozenset[str] = frozenset()
     api_revoked_file: Path | None = None
+    case_policy_path: Path | None = None
 
     @property
     def reference_path(self) -> Path:
@@ -124,5 +126,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         api_revoked_file=Path(env["CITYBRAIN_API_REVOKED_FILE"])
         if env.get("CITYBRAIN_API_REVOKED_FILE")
+        else None,
+        case_policy_path=Path(env["CITYBRAIN_CASE_POLICY"])
+        if env.get("CITYBRAIN_CASE_POLICY")
         else None,
     )

@@ -54,6 +54,7 @@ from streams.cases.grids import routing_from_reference
 from streams.cases.journal import CaseJournal
 from streams.cases.places import PlaceIndex
 from streams.cases.policy import CasePolicy
+from streams.cases.policy_file import load_policy
 from streams.cases.routing import RoutingTable
 from streams.cases.signals import place_key, signal_cell, signal_from_alert, signal_from_report
 from streams.faust_compat import event_context
@@ -296,7 +297,10 @@ def declare(
     continuity check of the agents' source partitions (off only in faust's
     test context, whose offsets are not per partition).
     """
-    policy = policy or CasePolicy()
+    if policy is None:
+        policy = (
+            load_policy(settings.case_policy_path) if settings.case_policy_path else CasePolicy()
+        )
     routing = routing or routing_from_reference(settings.reference_path)
 
     def topic(name: str, **kw: Any) -> faust.TopicT:
