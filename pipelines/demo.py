@@ -17,6 +17,7 @@ from citybrain.contracts import SOURCE_TOPICS
 from citybrain.settings import Settings
 from citybrain.topics import registry
 from citybrain.topics import rejected as rejected_topic
+from dashboards.serve import serve
 from pipelines import processes
 from pipelines.broker import LocalBroker
 from pipelines.lag import wait_caught_up
@@ -39,6 +40,10 @@ class DemoSummary:
     top_hotspots: list[tuple]
     warehouse_path: str
     plan_s: float
+    flood_alerts: list[tuple] = ()
+    case_states: list[tuple] = ()
+    superset_url: str | None = None
+    superset_login: tuple[str, str] | None = None
 
 
 def consumer_groups(settings: Settings) -> dict[str, tuple[str, ...]]:
@@ -61,13 +66,30 @@ def summarise(settings: Settings, stats: ReplayStats, plan_s: float) -> DemoSumm
             FROM marts.hotspot_counts_by_cell_hour
             GROUP BY h3_res9, category ORDER BY incidents DESC, h3_res9 LIMIT 5
         """).fetchall()
-    return DemoSummary(stats, rejected, cells, top, str(settings.warehouse_path), plan_s)
+        flood = con.execute("""
+            SELECT level, COUNT(DISTINCT alert_id) AS alerts FROM staging.stg_alerts
+            WHERE source = 'flood' AND msg_type IN ('Alert', 'Update')
+            GROUP BY level ORDER BY MIN(CASE level WHEN 'blue' THEN 1 WHEN 'yellow' THEN 2
+              WHEN 'orange' THEN 3 WHEN 'red' THEN 4 ELSE 5 END)
+        """).fetchall()
+        cases = con.execute(
+            "SELECT state, COUNT(*) FROM marts.case_state_by_case GROUP BY state ORDER BY 2 DESC"
+        ).fetchall()
+    return DemoSummary(
+        stats, rejected, cells, top, str(settings.warehouse_path), plan_s, flood, cases
+    )
 
 
 def run_demo(
-    settings: Settings, scenario: Scenario, *, speed: float | None, on_progress=None, log=print
+    settings: Settings,
+    scenario: Scenario,
+    *,
+    speed: float | None,
+    on_progress=None,
+    log=print,
+    dashboards: bool = True,
 ) -> DemoSummary:
-    """Run the demo; leaves the broker running and stops the worker and sink."""
+    """Run the demo; leaves the broker and Superset running and stops the worker and sink."""
     address = LocalBroker(settings).start()
     settings = replace(settings, broker=address)
     log(f"Kafka at {address}")
@@ -102,4 +124,13 @@ def run_demo(
         end=(scenario.day + timedelta(days=1)).isoformat(),
         restate=True,
     )
-    return summarise(settings, stats, result.elapsed_s)
+    summary = summarise(settings, stats, result.elapsed_s)
+    if dashboards:
+        service = serve(settings, log=log)
+        if service is not None:
+            summary = replace(
+                summary,
+                superset_url=f"{service.url}/dashboard/list/",
+                superset_login=(service.admin_user, service.admin_password),
+            )
+    return summary

@@ -56,4 +56,18 @@ def demo(
     console.print(
         f"[bold]warehouse[/bold]  {summary.warehouse_path} (SQLMesh plan {summary.plan_s:.1f}s)"
     )
-    console.print("Kafka is still running: `citybrain broker stop` stops it.")
+    levels = ", ".join(f"{n} {level}" for level, n in summary.flood_alerts) or "none"
+    console.print(f"[bold]flood[/bold]      warnings issued or raised: {levels}")
+    states = ", ".join(f"{n} {state}" for state, n in summary.case_states) or "none"
+    console.print(f"[bold]cases[/bold]      {states}")
+    if summary.superset_url:
+        user, password = summary.superset_login
+        console.print(
+            f"[bold]dashboards[/bold] {summary.superset_url}  login {user} / {password}\n"
+            "           (password in $CITYBRAIN_HOME/superset/admin_password unless "
+            "CITYBRAIN_SUPERSET_ADMIN_PASSWORD is set)"
+        )
+    console.print(
+        "Kafka and Superset are still running: `citybrain broker stop` and "
+        "`citybrain superset stop` stop them."
+    )
