@@ -61,3 +61,13 @@ def settings_env(tmp_path, kafka) -> Settings:
             "CITYBRAIN_SINK_WEB_PORT": str(free_port()),
         }
     )
+
+
+@pytest.fixture
+def camera_registry(tmp_path, monkeypatch) -> str:
+    """One registered camera (``cam-7``) in the reference directory the contracts read."""
+    from citybrain.reference import write_tables
+
+    write_tables(tmp_path, {"cameras": [{"camera_id": "cam-7", "lat": 30.25, "lng": 120.15}]})
+    monkeypatch.setenv("CITYBRAIN_REFERENCE_DIR", str(tmp_path))
+    return "cam-7"

@@ -86,24 +86,28 @@ def publish_command() -> None:
     typer.echo(f"published {published.path}")
 
 
+def _bundle(action, assets: str | None):
+    """Run ``action`` (import_bundle or export_bundle) on the configured Superset."""
+    from dashboards.bundle import ASSETS_DIR, BundleError
+    from dashboards.service import SupersetError
+
+    settings = load()
+    folder = Path(assets) if assets else ASSETS_DIR
+    try:
+        return action(_superset(), published_path=settings.published_path, assets_dir=folder)
+    except (BundleError, SupersetError) as exc:
+        _fail(exc)
+
+
 @dashboards_app.command("import")
 def import_command(
     assets: str = typer.Option(None, help="bundle folder (default: dashboards/assets)"),
 ) -> None:
     """Import the asset bundle into Superset; overwrites by UUID, so importing twice is a no-op."""
-    from dashboards.bundle import ASSETS_DIR, BundleError, import_bundle
-    from dashboards.service import SupersetError
+    from dashboards.bundle import import_bundle
 
-    settings = load()
-    try:
-        import_bundle(
-            _superset(),
-            published_path=settings.published_path,
-            assets_dir=Path(assets) if assets else ASSETS_DIR,
-        )
-    except (BundleError, SupersetError) as exc:
-        _fail(exc)
-    typer.echo(f"imported {assets or ASSETS_DIR} (database reads {settings.published_path})")
+    _bundle(import_bundle, assets)
+    typer.echo(f"imported {assets or 'dashboards/assets'} (reads {load().published_path})")
 
 
 @dashboards_app.command("export")
@@ -111,19 +115,12 @@ def export_command(
     assets: str = typer.Option(None, help="bundle folder (default: dashboards/assets)"),
 ) -> None:
     """Export every Superset asset back into the bundle, normalised for `git diff`."""
-    from dashboards.bundle import ASSETS_DIR, BundleError, export_bundle
-    from dashboards.service import SupersetError
+    from dashboards.bundle import export_bundle
 
-    settings = load()
-    try:
-        files = export_bundle(
-            _superset(),
-            published_path=settings.published_path,
-            assets_dir=Path(assets) if assets else ASSETS_DIR,
-        )
-    except (BundleError, SupersetError) as exc:
-        _fail(exc)
-    typer.echo(f"exported {len(files)} files into {assets or ASSETS_DIR}; review with git diff")
+    files = _bundle(export_bundle, assets)
+    typer.echo(
+        f"exported {len(files)} files into {assets or 'dashboards/assets'}; git diff shows changes"
+    )
 
 
 @dashboards_app.command("check")

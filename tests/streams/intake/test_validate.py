@@ -32,16 +32,13 @@ def test_tombstones_on_compacted_topics_are_deletions_not_rejections():
     assert [r["source_topic"] for r in rejected] == ["reports.citizen"]
 
 
-def test_a_deepstream_frame_with_several_objects_yields_a_row_per_object(tmp_path, monkeypatch):
-    from citybrain.reference import write_tables
+def test_a_deepstream_frame_with_several_objects_yields_a_row_per_object(camera_registry):
     from connectors.deepstream_minimal import minimal_message, object_text
 
-    write_tables(tmp_path, {"cameras": [{"camera_id": "cam-7", "lat": 30.25, "lng": 120.15}]})
-    monkeypatch.setenv("CITYBRAIN_REFERENCE_DIR", str(tmp_path))
     frame = minimal_message(
         frame_id=812,
         timestamp="2026-07-15T11:00:00.000Z",
-        sensor_id="cam-7",
+        sensor_id=camera_registry,
         objects=[
             object_text(tracking_id="1", bbox_px=(10, 20, 110, 220), label="street_vendor"),
             object_text(tracking_id="2", bbox_px=(300, 20, 410, 220), label="street_vendor"),

@@ -46,18 +46,15 @@ def test_batches_split_by_topic_with_offsets_and_bad_records_skipped():
     assert row["reason"] == "not valid JSON" and row["event_at"].tzinfo is not None
 
 
-def test_every_object_of_a_deepstream_frame_lands(tmp_path, monkeypatch):
+def test_every_object_of_a_deepstream_frame_lands(camera_registry):
     import orjson
 
-    from citybrain.reference import write_tables
     from connectors.deepstream_minimal import minimal_message, object_text
 
-    write_tables(tmp_path, {"cameras": [{"camera_id": "cam-7", "lat": 30.25, "lng": 120.15}]})
-    monkeypatch.setenv("CITYBRAIN_REFERENCE_DIR", str(tmp_path))
     frame = minimal_message(
         frame_id=9,
         timestamp="2026-07-15T11:00:00.000Z",
-        sensor_id="cam-7",
+        sensor_id=camera_registry,
         objects=[
             object_text(tracking_id=str(i), bbox_px=(10 * i, 20, 10 * i + 5, 60), label="person")
             for i in range(1, 5)
