@@ -1,0 +1,185 @@
+"""The vehicles agent: ``gps.fixes`` → last position and violation episodes → ``alerts``.
+
+Consumes ``gps.fixes`` in batches. Records are decoded with the GPS contract;
+invalid ones are skipped and counted (the intake agent dead-letters them
+with the reason). Fixes of vehicles missing from the reference table
+``vehicles`` are counted and skipped. Muck trucks' fixes of a batch are
+checked against the permit corridors in one vectorised pass
+(:mod:`streams.vehicles.compliance`); every fix then steps its vehicle's value
+(:mod:`streams.vehicles.episodes`) in the table ``vehicles`` (keyed by vehicle
+id, co-partitioned with ``gps.fixes``, whose key is the vehicle id).
+
+Corridors come from the ``permits`` reference table (the permit export the
+worker reads at start, like stations and cameras); permit changes on the
+``permits`` topic reach the worker at its next start.
+
+**Exact under at-least-once delivery**, as the flood agent: per batch, read
+the values, step, send every alert and wait for Kafka's acknowledgement, and
+only then write the values. A crash before the writes repeats the same alerts
+with the same ids (consumers drop them by ``event_id``); a redelivered fix
+after the writes is a duplicate of ``last`` and sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import faust
+import numpy as np
+from faust.types import EventT
+
+from citybrain.contracts import ContractViolation, decode, encode_row, gps
+from citybrain.contracts.alert import TOPIC as ALERTS
+from citybrain.reference import read_table
+from citybrain.settings import Settings
+from citybrain.topics import spec
+from streams.faust_compat import event_context
+from streams.guard import or_exit
+from streams.vehicles import compliance, episodes
+from streams.vehicles.corridors import CorridorIndex, corridors_of_permits
+from streams.vehicles.envelope import envelope
+
+TABLE = "vehicles"
+BATCH_MAX_EVENTS = 5_000
+BATCH_WITHIN_S = 0.2
+MUCK_TRUCK = "muck_truck"
+
+
+def rules_of(broken: str | None, *, moving: bool) -> dict[str, str | None]:
+    """Each rule's outcome for a fix: kept (None), broken, or not judged."""
+    if not moving:
+        return dict.fromkeys(compliance.KINDS, episodes.UNJUDGED)
+    out: dict[str, str | None] = {}
+    judged = True
+    for kind in compliance.KINDS:
+        out[kind] = (kind if kind == broken else None) if judged else episodes.UNJUDGED
+        judged = judged and kind != broken
+    return out
+
+
+class VehicleWatch:
+    """Applies batches of fixes to the vehicles table and publishes opened alerts."""
+
+    def __init__(
+        self,
+        *,
+        table: faust.Table,
+        out: faust.TopicT,
+        vehicles: Sequence[Mapping[str, Any]],
+        permits: Sequence[Mapping[str, Any]],
+    ) -> None:
+        self.table = table
+        self.out = out
+        self.vehicles = {str(v["vehicle_id"]): dict(v) for v in vehicles}
+        self.index = CorridorIndex(corridors_of_permits(permits))
+        self.stats: dict[str, int] = defaultdict(int)
+        self.lock = asyncio.Lock()
+
+    def permits_of(self, plate: str) -> list[dict[str, Any]]:
+        """The corridors' permits covering ``plate`` (for an alert's evidence)."""
+        return [
+            {"permit_id": c.permit_id, "holder": c.holder, "windows": c.windows_min}
+            for c in (self.index.corridors[i] for i in self.index.by_plate.get(plate, []))
+        ]
+
+    def judge(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str | None] | None]:
+        """Rule outcomes of each row: muck trucks are judged, other vehicles are not."""
+        muck = [
+            i
+            for i, r in enumerate(rows)
+            if self.vehicles[r["vehicle_id"]].get("vehicle_type") == MUCK_TRUCK
+        ]
+        out: list[dict[str, str | None] | None] = [None] * len(rows)
+        if not muck:
+            return out
+        picked = [rows[i] for i in muck]
+        broken = compliance.check(
+            self.index,
+            plates=[str(self.vehicles[r["vehicle_id"]].get("plate", "")) for r in picked],
+            at_s=np.array([r["event_at"].timestamp() for r in picked]),
+            lat=np.array([r["lat"] for r in picked]),
+            lng=np.array([r["lng"] for r in picked]),
+            speed_kmh=np.array([r["speed_kmh"] for r in picked]),
+        )
+        for i, r, b in zip(muck, picked, broken, strict=True):
+            out[i] = rules_of(b, moving=r["speed_kmh"] >= compliance.MOVING_KMH)
+        return out
+
+    async def process(self, events: Sequence[EventT]) -> None:
+        """Apply one batch of ``gps.fixes`` events, publish, then store."""
+        async with self.lock:
+            rows, kept_events = [], []
+            for event in events:
+                try:
+                    row = decode(gps.TOPIC, event.value)
+                except ContractViolation:
+                    self.stats["invalid"] += 1
+                    continue
+                if row["vehicle_id"] not in self.vehicles:
+                    self.stats["unknown_vehicle"] += 1
+                    continue
+                rows.append(row)
+                kept_events.append(event)
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            last: dict[str, EventT] = {}
+            messages: list[dict[str, Any]] = []
+            for row, event, rules in zip(rows, kept_events, self.judge(rows), strict=True):
+                key = row["vehicle_id"]
+                if key not in before:
+                    with event_context(event):
+                        before[key] = after[key] = self.table.get(key)
+                stepped = episodes.step(after[key], row, compliance=rules)
+                after[key], last[key] = stepped.value, event
+                self.stats[stepped.verdict] += 1
+                vehicle = self.vehicles[key]
+                for opened in stepped.opened:
+                    permits = self.permits_of(str(vehicle.get("plate", "")))
+                    messages.append(envelope(opened, vehicle=vehicle, permits=permits))
+            await self._publish(messages)
+            for key, event in last.items():
+                if after[key] != before[key]:
+                    with event_context(event):
+                        self.table[key] = after[key]
+            self.stats["fixes"] += len(events)  # counted once stored
+
+    async def _publish(self, messages: list[dict[str, Any]]) -> None:
+        """Send alerts keyed by alert id; return once Kafka has them all."""
+        futures = [
+            await self.out.send(key=m["alert_id"].encode(), value=encode_row(m)) for m in messages
+        ]
+        await asyncio.gather(*futures)
+        self.stats["alerts"] += len(messages)
+
+
+def build(app: faust.App, settings: Settings) -> VehicleWatch:
+    """Declare the vehicles topic, table and agent on ``app``."""
+    partitions = spec(gps.TOPIC).partitions
+    source = app.topic(
+        gps.TOPIC, key_serializer="raw", value_serializer="raw", partitions=partitions
+    )
+    out = app.topic(
+        ALERTS, key_serializer="raw", value_serializer="raw", partitions=spec(ALERTS).partitions
+    )
+    table = app.Table(TABLE, partitions=partitions, key_type=str, value_type=None)
+    watch = VehicleWatch(
+        table=table,
+        out=out,
+        vehicles=read_table(settings.reference_path, "vehicles"),
+        permits=read_table(settings.reference_path, "permits"),
+    )
+
+    @app.agent(source, name="vehicles")
+    async def watch_vehicles(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
+            await or_exit(lambda events=events: watch.process(events), what="vehicles")
+
+    return watch
+
+
+def register(app: faust.App, settings: Settings) -> dict[str, int]:
+    """Declare the vehicles domain on ``app``; return its live counters (for /metrics)."""
+    return build(app, settings).stats
