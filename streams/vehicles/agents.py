@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import faust
-import numpy as np
 from faust.types import EventT
 
 from citybrain.contracts import ContractViolation, decode, encode_row, gps
@@ -38,26 +37,12 @@ from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.faust_compat import event_context
 from streams.guard import or_exit
-from streams.vehicles import compliance, episodes
-from streams.vehicles.corridors import CorridorIndex, corridors_of_permits
-from streams.vehicles.envelope import envelope
+from streams.vehicles import episodes
+from streams.vehicles.fleet import Fleet
 
 TABLE = "vehicles"
 BATCH_MAX_EVENTS = 5_000
 BATCH_WITHIN_S = 0.2
-MUCK_TRUCK = "muck_truck"
-
-
-def rules_of(broken: str | None, *, moving: bool) -> dict[str, str | None]:
-    """Each rule's outcome for a fix: kept (None), broken, or not judged."""
-    if not moving:
-        return dict.fromkeys(compliance.KINDS, episodes.UNJUDGED)
-    out: dict[str, str | None] = {}
-    judged = True
-    for kind in compliance.KINDS:
-        out[kind] = (kind if kind == broken else None) if judged else episodes.UNJUDGED
-        judged = judged and kind != broken
-    return out
 
 
 class VehicleWatch:
@@ -68,45 +53,13 @@ class VehicleWatch:
         *,
         table: faust.Table,
         out: faust.TopicT,
-        vehicles: Sequence[Mapping[str, Any]],
-        permits: Sequence[Mapping[str, Any]],
+        fleet: Fleet,
     ) -> None:
         self.table = table
         self.out = out
-        self.vehicles = {str(v["vehicle_id"]): dict(v) for v in vehicles}
-        self.index = CorridorIndex(corridors_of_permits(permits))
+        self.fleet = fleet
         self.stats: dict[str, int] = defaultdict(int)
         self.lock = asyncio.Lock()
-
-    def permits_of(self, plate: str) -> list[dict[str, Any]]:
-        """The corridors' permits covering ``plate`` (for an alert's evidence)."""
-        return [
-            {"permit_id": c.permit_id, "holder": c.holder, "windows": c.windows_min}
-            for c in (self.index.corridors[i] for i in self.index.by_plate.get(plate, []))
-        ]
-
-    def judge(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str | None] | None]:
-        """Rule outcomes of each row: muck trucks are judged, other vehicles are not."""
-        muck = [
-            i
-            for i, r in enumerate(rows)
-            if self.vehicles[r["vehicle_id"]].get("vehicle_type") == MUCK_TRUCK
-        ]
-        out: list[dict[str, str | None] | None] = [None] * len(rows)
-        if not muck:
-            return out
-        picked = [rows[i] for i in muck]
-        broken = compliance.check(
-            self.index,
-            plates=[str(self.vehicles[r["vehicle_id"]].get("plate", "")) for r in picked],
-            at_s=np.array([r["event_at"].timestamp() for r in picked]),
-            lat=np.array([r["lat"] for r in picked]),
-            lng=np.array([r["lng"] for r in picked]),
-            speed_kmh=np.array([r["speed_kmh"] for r in picked]),
-        )
-        for i, r, b in zip(muck, picked, broken, strict=True):
-            out[i] = rules_of(b, moving=r["speed_kmh"] >= compliance.MOVING_KMH)
-        return out
 
     async def process(self, events: Sequence[EventT]) -> None:
         """Apply one batch of ``gps.fixes`` events, publish, then store."""
@@ -118,7 +71,7 @@ class VehicleWatch:
                 except ContractViolation:
                     self.stats["invalid"] += 1
                     continue
-                if row["vehicle_id"] not in self.vehicles:
+                if row["vehicle_id"] not in self.fleet.vehicles:
                     self.stats["unknown_vehicle"] += 1
                     continue
                 rows.append(row)
@@ -127,7 +80,7 @@ class VehicleWatch:
             after: dict[str, Any] = {}
             last: dict[str, EventT] = {}
             messages: list[dict[str, Any]] = []
-            for row, event, rules in zip(rows, kept_events, self.judge(rows), strict=True):
+            for row, event, rules in zip(rows, kept_events, self.fleet.judge(rows), strict=True):
                 key = row["vehicle_id"]
                 if key not in before:
                     with event_context(event):
@@ -135,10 +88,7 @@ class VehicleWatch:
                 stepped = episodes.step(after[key], row, compliance=rules)
                 after[key], last[key] = stepped.value, event
                 self.stats[stepped.verdict] += 1
-                vehicle = self.vehicles[key]
-                for opened in stepped.opened:
-                    permits = self.permits_of(str(vehicle.get("plate", "")))
-                    messages.append(envelope(opened, vehicle=vehicle, permits=permits))
+                messages += [self.fleet.alert(opened, key) for opened in stepped.opened]
             await self._publish(messages)
             for key, event in last.items():
                 if after[key] != before[key]:
@@ -168,8 +118,10 @@ def build(app: faust.App, settings: Settings) -> VehicleWatch:
     watch = VehicleWatch(
         table=table,
         out=out,
-        vehicles=read_table(settings.reference_path, "vehicles"),
-        permits=read_table(settings.reference_path, "permits"),
+        fleet=Fleet(
+            vehicles=read_table(settings.reference_path, "vehicles"),
+            permits=read_table(settings.reference_path, "permits"),
+        ),
     )
 
     @app.agent(source, name="vehicles")

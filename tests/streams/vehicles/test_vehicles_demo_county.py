@@ -16,7 +16,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from citybrain.contracts import encode_row, gps
+from citybrain.contracts import decode, encode_row, gps
 from citybrain.contracts.alert import TOPIC as ALERTS
 from citybrain.contracts.alert import validate
 from citybrain.reference import write_tables
@@ -28,6 +28,7 @@ from pipelines.scenarios.demo_county import SourceMessage, build
 from pipelines.scenarios.demo_county.clock import local_hour
 from pipelines.scenarios.demo_county.gps_events import planted_violations
 from pipelines.topics_admin import create_topics
+from streams.vehicles.fleet import Fleet
 
 
 def fresh(vehicle_id: str) -> str:
@@ -114,3 +115,13 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(settings_env
         ]
         assert len(matches) == 1, (vehicle_id, rule, hour)
     assert {a["alert_id"].split("-")[1] for a in alerts} == {p["vehicle_id"] for p in planted}
+    # and the worker sent exactly what the pure core computes, field for field
+    rows = [decode(gps.TOPIC, m.value) for m in fixes if m.valid]
+    _, expected, _ = Fleet(vehicles=fleet, permits=scenario.permits).replay(rows)
+    sent = [
+        d
+        for d in docs
+        if d["source"] == "vehicles" and d["details"]["vehicle"]["vehicle_id"] in ours
+    ]
+    by_id = {d["event_id"]: d for d in sent}
+    assert by_id == {e["event_id"]: orjson.loads(encode_row(e)) for e in expected}
