@@ -43,46 +43,22 @@ def check(
     at_s = np.asarray(at_s, dtype=float)
     minute = local_minute(at_s)
     moving = np.asarray(speed_kmh, dtype=float) >= moving_kmh
-    valid_any = np.zeros(n, dtype=bool)
-    window_any = np.zeros(n, dtype=bool)
-    codes = np.full(n, -1, dtype=np.int64)
-    allowed_keys = []
-    ncorr = max(len(index.corridors), 1)
-    by_plate: dict[str, list[int]] = {}
-    for i, plate in enumerate(plates):
-        by_plate.setdefault(plate, []).append(i)
-    for code, (plate, rows) in enumerate(by_plate.items()):
-        mine = index.by_plate.get(plate)
-        if not mine:
-            continue
-        rows_a, mine_a = np.asarray(rows), np.asarray(mine)
-        codes[rows_a] = code
-        allowed_keys.append(code * ncorr + mine_a)
-        t = at_s[rows_a][:, None]
-        valid = (index.valid_from_s[mine_a] <= t) & (t <= index.valid_to_s[mine_a])
-        in_window = valid & index.windows[mine_a][:, minute[rows_a]].T
-        valid_any[rows_a] = valid.any(axis=1)
-        window_any[rows_a] = in_window.any(axis=1)
+    fix, corridor = index.plate_pairs(plates)
+    t = at_s[fix]
+    valid = (index.valid_from_s[corridor] <= t) & (t <= index.valid_to_s[corridor])
+    in_window = valid & index.windows[corridor, minute[fix]]
+    valid_any = np.bincount(fix[valid], minlength=n) > 0
+    window_any = np.bincount(fix[in_window], minlength=n) > 0
     on_route = np.zeros(n, dtype=bool)
     candidates = np.flatnonzero(moving & window_any)
-    if len(candidates) and allowed_keys:
+    if len(candidates):
         p, c = index.containing(lat=np.asarray(lat)[candidates], lng=np.asarray(lng)[candidates])
         p = candidates[p]
-        t = at_s[p]
-        ok = np.isin(codes[p] * ncorr + c, np.concatenate(allowed_keys))
-        ok &= (index.valid_from_s[c] <= t) & (t <= index.valid_to_s[c])
-        ok &= index.windows[c, minute[p]]
-        on_route[p[ok]] = True
-    out: list[str | None] = []
-    for i in range(n):
-        if not moving[i]:
-            out.append(None)
-        elif not valid_any[i]:
-            out.append(NO_PERMIT)
-        elif not window_any[i]:
-            out.append(OUTSIDE_WINDOW)
-        elif not on_route[i]:
-            out.append(OFF_ROUTE)
-        else:
-            out.append(None)
-    return out
+        ncorr = len(index.corridors)
+        permitted = fix[in_window] * ncorr + corridor[in_window]
+        on_route[p[np.isin(p * ncorr + c, permitted)]] = True
+    out = np.full(n, None, dtype=object)
+    out[moving & ~on_route] = OFF_ROUTE
+    out[moving & ~window_any] = OUTSIDE_WINDOW
+    out[moving & ~valid_any] = NO_PERMIT
+    return out.tolist()

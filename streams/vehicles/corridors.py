@@ -138,15 +138,32 @@ class CorridorIndex:
         self.polygons = [shapely.buffer(self.plane.project(g), buffer_m) for g in lines]
         shapely.prepare(self.polygons)
         self.tree = STRtree(self.polygons)
-        self.windows = np.array([window_mask(c.windows_min) for c in self.corridors]).reshape(
-            -1, MINUTES_PER_DAY
-        )
+        self.windows = np.array(
+            [window_mask(c.windows_min) for c in self.corridors], dtype=bool
+        ).reshape(-1, MINUTES_PER_DAY)
         self.valid_from_s = np.array([c.valid_from_s for c in self.corridors], dtype=float)
         self.valid_to_s = np.array([c.valid_to_s for c in self.corridors], dtype=float)
         self.by_plate: dict[str, list[int]] = {}
         for i, c in enumerate(self.corridors):
             for plate in c.plates:
                 self.by_plate.setdefault(plate, []).append(i)
+        # the same as flat arrays: plate code -> its corridors at plate_corridors[start:start+count]
+        self.plate_code = {plate: code for code, plate in enumerate(self.by_plate)}
+        self.plate_count = np.array([len(v) for v in self.by_plate.values()], dtype=np.int64)
+        self.plate_start = np.cumsum(self.plate_count) - self.plate_count
+        self.plate_corridors = np.array(
+            [i for v in self.by_plate.values() for i in v], dtype=np.int64
+        )
+
+    def plate_pairs(self, plates: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(fix index, corridor index) pairs of every corridor permitted to each fix's plate."""
+        codes = np.array([self.plate_code.get(p, -1) for p in plates], dtype=np.int64)
+        known = codes >= 0
+        counts = np.zeros(len(codes), dtype=np.int64)
+        counts[known] = self.plate_count[codes[known]]
+        fix = np.repeat(np.arange(len(plates)), counts)
+        within = np.arange(len(fix)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return fix, self.plate_corridors[self.plate_start[codes[fix]] + within]
 
     def containing(self, *, lat: np.ndarray, lng: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(point index, corridor index) pairs of every corridor containing each point."""

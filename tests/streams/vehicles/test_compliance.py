@@ -94,6 +94,12 @@ def test_a_truck_without_a_valid_permit_and_another_trucks_route():
     assert judge(index, [(NIGHT, 30.0, 120.01)], plate="浙A·00000") == [NO_PERMIT]
 
 
+def test_with_no_corridors_every_moving_truck_has_no_permit():
+    index = CorridorIndex([])
+    assert judge(index, [(NIGHT, 30.0, 120.01)]) == [NO_PERMIT]
+    assert judge(index, [(NIGHT, 30.0, 120.01)], speed_kmh=0.0) == [None]
+
+
 def test_a_route_of_another_permit_of_the_same_plate_counts_only_in_its_own_window():
     evening = permit(
         permit_id="MU-2",
