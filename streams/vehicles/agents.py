@@ -23,6 +23,7 @@ after the writes is a duplicate of ``last`` and sends nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +42,7 @@ from streams.vehicles import episodes
 from streams.vehicles.fleet import Fleet
 
 TABLE = "vehicles"
+log = logging.getLogger(__name__)
 BATCH_MAX_EVENTS = 5_000
 BATCH_WITHIN_S = 0.2
 
@@ -59,6 +61,10 @@ class VehicleWatch:
         self.out = out
         self.fleet = fleet
         self.stats: dict[str, int] = defaultdict(int)
+        self.stats["corridors"] = len(fleet.index.corridors)
+        self.stats["unusable_permits"] = len(fleet.unusable_permits)
+        for reason in fleet.unusable_permits:
+            log.warning("vehicles: muck permit left out of the corridors: %s", reason)
         self.lock = asyncio.Lock()
 
     async def process(self, events: Sequence[EventT]) -> None:

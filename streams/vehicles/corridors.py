@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
+from citybrain.contracts.permit import TIME_WINDOW
 from citybrain.geo import EARTH_RADIUS_M
 
 CORRIDOR_BUFFER_M = 100.0
@@ -53,6 +54,8 @@ def parse_windows(text: str) -> tuple[tuple[int, int], ...]:
     """
     windows = []
     for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        if not TIME_WINDOW.match(part):
+            raise ValueError(f"time window {part!r} is not HH:MM-HH:MM")
         start, end = (int(h) * 60 + int(m) for h, m in (t.split(":") for t in part.split("-")))
         windows.append((start, MINUTES_PER_DAY if end == MINUTES_PER_DAY - 1 else end))
     return tuple(windows) or ((0, MINUTES_PER_DAY),)
@@ -81,27 +84,59 @@ def _epoch_s(value: Any) -> float:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
+def corridor_of_permit(permit: Mapping[str, Any]) -> Corridor | None:
+    """The corridor of an active muck-transport route permit; None for any other permit.
+
+    Raises ValueError (with the reason) for a muck-transport permit that cannot
+    be a corridor: bad WKT, time windows or validity instants.
+    """
+    geometry = str(permit.get("geometry_wkt") or "")
+    if permit.get("permit_type") != MUCK_TRANSPORT or permit.get("status") != "active":
+        return None
+    if not geometry.upper().startswith(("LINESTRING", "MULTILINESTRING")):
+        return None
+    try:
+        line = shapely.from_wkt(geometry)
+        windows = parse_windows(str(permit.get("time_windows") or ""))
+        valid_from_s, valid_to_s = _epoch_s(permit["valid_from"]), _epoch_s(permit["valid_to"])
+    except (shapely.errors.GEOSException, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"permit {permit.get('permit_id')!r}: {exc}") from exc
+    if line.is_empty:
+        raise ValueError(f"permit {permit.get('permit_id')!r}: empty route")
+    plates = (s.strip() for s in str(permit.get("plates") or "").split(","))
+    return Corridor(
+        permit_id=str(permit.get("permit_id")),
+        holder=str(permit.get("holder") or ""),
+        plates=frozenset(p for p in plates if p),
+        windows_min=windows,
+        valid_from_s=valid_from_s,
+        valid_to_s=valid_to_s,
+        route_wkt=geometry,
+    )
+
+
 def corridors_of_permits(permits: Iterable[Mapping[str, Any]]) -> list[Corridor]:
-    """Corridors of the active muck-transport permits with a route line and plates."""
+    """Corridors of the active muck-transport route permits; unusable ones are left out."""
     found = []
-    for p in permits:
-        geometry = str(p.get("geometry_wkt") or "")
-        if p.get("permit_type") != MUCK_TRANSPORT or p.get("status") != "active":
+    for permit in permits:
+        try:
+            corridor = corridor_of_permit(permit)
+        except ValueError:
             continue
-        if not geometry.upper().startswith(("LINESTRING", "MULTILINESTRING")):
-            continue
-        found.append(
-            Corridor(
-                permit_id=str(p["permit_id"]),
-                holder=str(p.get("holder") or ""),
-                plates=frozenset(s.strip() for s in str(p.get("plates") or "").split(",") if s),
-                windows_min=parse_windows(str(p.get("time_windows") or "")),
-                valid_from_s=_epoch_s(p["valid_from"]),
-                valid_to_s=_epoch_s(p["valid_to"]),
-                route_wkt=geometry,
-            )
-        )
+        if corridor is not None:
+            found.append(corridor)
     return found
+
+
+def unusable_permits(permits: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Why each muck-transport permit left out of the corridors was left out."""
+    reasons = []
+    for permit in permits:
+        try:
+            corridor_of_permit(permit)
+        except ValueError as exc:
+            reasons.append(str(exc))
+    return reasons
 
 
 @dataclass(frozen=True)

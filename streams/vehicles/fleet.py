@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from streams.vehicles import compliance, episodes
-from streams.vehicles.corridors import CorridorIndex, corridors_of_permits
+from streams.vehicles.corridors import CorridorIndex, corridors_of_permits, unusable_permits
 from streams.vehicles.envelope import envelope
 
 MUCK_TRUCK = "muck_truck"
@@ -43,6 +43,7 @@ class Fleet:
     ) -> None:
         self.vehicles = {str(v["vehicle_id"]): dict(v) for v in vehicles}
         self.index = CorridorIndex(corridors_of_permits(permits))
+        self.unusable_permits = unusable_permits(permits)  # reasons, for the operator
 
     def plate(self, vehicle_id: str) -> str:
         """The plate of a vehicle ('' when it has none)."""

@@ -11,6 +11,7 @@ from streams.vehicles.corridors import (
     corridors_of_permits,
     local_minute,
     parse_windows,
+    unusable_permits,
     window_mask,
 )
 
@@ -64,9 +65,15 @@ def test_only_active_muck_route_permits_become_corridors():
         permit(permit_id="x2", permit_type="outdoor_ad"),
         permit(permit_id="x3", geometry_wkt="POINT (120 30)"),
     ]
-    corridors = corridors_of_permits(permits)
+    broken = [
+        permit(permit_id="bad-wkt", geometry_wkt="LINESTRING (120 30, 121"),
+        permit(permit_id="bad-window", time_windows="22:00-29:00"),
+    ]
+    corridors = corridors_of_permits(permits + broken)
     assert [c.permit_id for c in corridors] == ["MU-2026-0001"]
     assert corridors[0].plates == frozenset({"浙A·12345"})
+    reasons = unusable_permits(permits + broken)
+    assert [r.split(":")[0] for r in reasons] == ["permit 'bad-wkt'", "permit 'bad-window'"]
 
 
 def test_on_route_at_night_is_compliant_and_the_buffer_is_in_metres():
