@@ -38,7 +38,7 @@ from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.faust_compat import event_context
 from streams.guard import or_exit
-from streams.vehicles import episodes
+from streams.vehicles import episodes, web
 from streams.vehicles.fleet import Fleet
 
 TABLE = "vehicles"
@@ -135,6 +135,7 @@ def build(app: faust.App, settings: Settings) -> VehicleWatch:
         async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
             await or_exit(lambda events=events: watch.process(events), what="vehicles")
 
+    web.register(app, table, watch.fleet, settings)
     return watch
 
 

@@ -11,11 +11,14 @@ for ``0133…``) so fixes other tests left on the shared topic do not mix in.
 import asyncio
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
+import aiohttp
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from citybrain import auth
 from citybrain.contracts import decode, encode_row, gps
 from citybrain.contracts.alert import TOPIC as ALERTS
 from citybrain.contracts.alert import validate
@@ -41,6 +44,26 @@ def fresh_fix(message: SourceMessage) -> SourceMessage:
     doc["event_id"] = fresh(doc["event_id"])
     key = doc["vehicle_id"].encode()
     return replace(message, key=key, value=encode_row(doc))
+
+
+SECRET = "vehicles-integration-test-secret-0123456789"
+
+
+def rows_of(fixes: list[SourceMessage]) -> list[dict]:
+    return [decode(gps.TOPIC, m.value) for m in fixes if m.valid]
+
+
+async def get_positions(base: str) -> list[dict]:
+    claims = auth.new_claims(
+        subject="t", role="supervisor", department_id=None, ttl_h=1, now_at=datetime.now(UTC)
+    )
+    headers = {"Authorization": "Bearer " + auth.sign(claims, secret=SECRET)}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{base}/vehicles/positions", headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return await response.json()
 
 
 class AlertsAfter:
@@ -71,8 +94,11 @@ class AlertsAfter:
 
 @pytest.mark.integration
 @pytest.mark.timeout(300)
-async def test_planted_night_breaches_become_exactly_one_alert_each(settings_env, tmp_path):
+async def test_planted_night_breaches_become_exactly_one_alert_each(
+    settings_env, tmp_path, monkeypatch
+):
     settings = replace(settings_env, app_id="vehicles-it")
+    monkeypatch.setenv("CITYBRAIN_API_SECRET", SECRET)  # the worker's positions door
     await create_topics(settings.broker, registry(settings.app_id))
     scenario = build()
     fleet = [{**v, "vehicle_id": fresh(v["vehicle_id"])} for v in scenario.vehicles]
@@ -93,6 +119,7 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(settings_env
         assert worker.alive(), worker.log_tail()
         await asyncio.sleep(1.0)  # alerts are acknowledged before offsets commit; margin only
         docs = await alerts_after.read()
+        positions = await get_positions(f"http://127.0.0.1:{settings.web_port}")
     finally:
         worker.stop()
         await alerts_after.close()
@@ -115,9 +142,15 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(settings_env
         ]
         assert len(matches) == 1, (vehicle_id, rule, hour)
     assert {a["alert_id"].split("-")[1] for a in alerts} == {p["vehicle_id"] for p in planted}
+    # the live door serves every vehicle's last fix, the detoured truck's included
+    last = {}
+    for row in rows_of(fixes):
+        last[row["vehicle_id"]] = row["event_at"]
+    assert {p["vehicle_id"]: p["fixed_at"] for p in positions} == {
+        v: t.isoformat() for v, t in last.items()
+    }
     # and the worker sent exactly what the pure core computes, field for field
-    rows = [decode(gps.TOPIC, m.value) for m in fixes if m.valid]
-    _, expected, _ = Fleet(vehicles=fleet, permits=scenario.permits).replay(rows)
+    _, expected, _ = Fleet(vehicles=fleet, permits=scenario.permits).replay(rows_of(fixes))
     sent = [
         d
         for d in docs
