@@ -9,9 +9,10 @@ checked against the permit corridors in one vectorised pass
 (:mod:`streams.vehicles.episodes`) in the table ``vehicles`` (keyed by vehicle
 id, co-partitioned with ``gps.fixes``, whose key is the vehicle id).
 
-Corridors come from the ``permits`` reference table (the permit export the
-worker reads at start, like stations and cameras); permit changes on the
-``permits`` topic reach the worker at its next start.
+Corridors come from the ``permits`` reference table (``citybrain reference
+permits`` writes it from the compacted ``permits`` topic). The file is
+re-read when it changes (checked before each batch); a file that cannot be
+read keeps the corridors in use and is logged.
 
 **Exact under at-least-once delivery**, as the flood agent: per batch, read
 the values, step, send every alert and wait for Kafka's acknowledgement, and
@@ -25,15 +26,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import faust
 from faust.types import EventT
 
+from citybrain import reference
 from citybrain.contracts import ContractViolation, decode, encode_row, gps
 from citybrain.contracts.alert import TOPIC as ALERTS
-from citybrain.reference import read_table
+from citybrain.reference import path_of, read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.faust_compat import event_context
@@ -47,6 +50,34 @@ BATCH_MAX_EVENTS = 5_000
 BATCH_WITHIN_S = 0.2
 
 
+class PermitsFile:
+    """The reference file ``permits``: a new Fleet whenever the file changed since last asked."""
+
+    def __init__(self, reference_dir: Path, vehicles: Sequence[Mapping[str, Any]]) -> None:
+        self.reference_dir = reference_dir
+        self.vehicles = list(vehicles)
+        self.stamp: tuple[int, int] | None = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = path_of(self.reference_dir, "permits").stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def fleet(self) -> Fleet:
+        """The fleet with the file's permits now (reference.ReferenceError for a bad file)."""
+        return Fleet(vehicles=self.vehicles, permits=read_table(self.reference_dir, "permits"))
+
+    def changed(self) -> Fleet | None:
+        """A fleet with the new permits when the file changed, else None."""
+        stamp = self._stamp()
+        if stamp == self.stamp:
+            return None
+        self.stamp = stamp
+        return self.fleet()
+
+
 class VehicleWatch:
     """Applies batches of fixes to the vehicles table and publishes opened alerts."""
 
@@ -56,20 +87,41 @@ class VehicleWatch:
         table: faust.Table,
         out: faust.TopicT,
         fleet: Fleet,
+        permits_file: PermitsFile | None = None,
     ) -> None:
         self.table = table
         self.out = out
-        self.fleet = fleet
+        self.permits_file = permits_file
         self.stats: dict[str, int] = defaultdict(int)
+        self.use(fleet)
+        self.lock = asyncio.Lock()
+
+    def use(self, fleet: Fleet) -> None:
+        """Judge fixes with ``fleet`` from now on."""
+        self.fleet = fleet
         self.stats["corridors"] = len(fleet.index.corridors)
         self.stats["unusable_permits"] = len(fleet.unusable_permits)
         for reason in fleet.unusable_permits:
             log.warning("vehicles: muck permit left out of the corridors: %s", reason)
-        self.lock = asyncio.Lock()
+
+    def reload_permits(self) -> None:
+        """Use the permits file's new content, if it changed; keep the old on a bad file."""
+        if self.permits_file is None:
+            return
+        try:
+            fleet = self.permits_file.changed()
+        except reference.ReferenceError as exc:
+            self.stats["permit_reload_failures"] += 1
+            log.error("vehicles: permits file not reloaded, keeping the corridors: %s", exc)
+            return
+        if fleet is not None:
+            self.use(fleet)
+            self.stats["permit_reloads"] += 1
 
     async def process(self, events: Sequence[EventT]) -> None:
         """Apply one batch of ``gps.fixes`` events, publish, then store."""
         async with self.lock:
+            self.reload_permits()
             rows, kept_events = [], []
             for event in events:
                 try:
@@ -121,13 +173,11 @@ def build(app: faust.App, settings: Settings) -> VehicleWatch:
         ALERTS, key_serializer="raw", value_serializer="raw", partitions=spec(ALERTS).partitions
     )
     table = app.Table(TABLE, partitions=partitions, key_type=str, value_type=None)
+    permits_file = PermitsFile(
+        settings.reference_path, read_table(settings.reference_path, "vehicles")
+    )
     watch = VehicleWatch(
-        table=table,
-        out=out,
-        fleet=Fleet(
-            vehicles=read_table(settings.reference_path, "vehicles"),
-            permits=read_table(settings.reference_path, "permits"),
-        ),
+        table=table, out=out, fleet=permits_file.fleet(), permits_file=permits_file
     )
 
     @app.agent(source, name="vehicles")

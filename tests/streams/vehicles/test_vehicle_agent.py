@@ -60,7 +60,13 @@ SWEEPS = [fix(SWEEPER, m, lat=30.02) for m in range(20)]
 
 
 @pytest.fixture
-def built(tmp_path):
+def reference_dir(tmp_path):
+    return tmp_path
+
+
+@pytest.fixture
+def built(reference_dir):
+    tmp_path = reference_dir
     write_tables(tmp_path, {"vehicles": VEHICLES, "permits": PERMITS})
     settings = replace(
         load({"HOME": "/nonexistent", "CITYBRAIN_REFERENCE_DIR": str(tmp_path)}),
@@ -112,3 +118,20 @@ async def test_a_detour_raises_one_alert_and_a_redelivery_none(built):
     assert last["event_id"] == f"{MUCK}-{int((T0 + timedelta(minutes=19)).timestamp())}"
     assert watch.stats["invalid"] == 1 and watch.stats["unknown_vehicle"] == 1
     assert watch.stats["duplicate"] == 1 and watch.stats["out_of_order"] == 19
+
+
+async def test_a_changed_permits_file_is_used_from_the_next_batch(built, reference_dir):
+    app, watch = built
+    published: list[tuple[bytes, dict]] = []
+    on_route = [fix(MUCK, m) for m in range(3)]
+    async with app.agents["vehicles"].test_context() as agent:
+        await feed(agent, watch, on_route, published)
+        assert published == []
+        (reference_dir / "permits.json").write_text("not json", encoding="utf-8")
+        await feed(agent, watch, [fix(MUCK, 3)], published)
+        assert watch.stats["permit_reload_failures"] == 1 and published == []
+        moved = {**PERMITS[0], "geometry_wkt": "LINESTRING (120.0 30.01, 120.03 30.01)"}
+        write_tables(reference_dir, {"permits": [moved]})
+        await feed(agent, watch, [fix(MUCK, 4)], published)
+    assert watch.stats["permit_reloads"] == 1
+    assert [doc["level"] for _, doc in published] == ["off_route"]
