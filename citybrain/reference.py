@@ -16,6 +16,8 @@ Tables and their keys (extra keys are kept):
 - ``vehicles``: vehicle_id, plate, vehicle_type, department, company, …
 - ``stations``: station_id, kind (rain | water_level | waterlogging), name,
   lat, lng, warning_level_m, guaranteed_level_m
+- ``permits``: rows of the permit contract (``citybrain.contracts.permit``);
+  the vehicles worker builds muck-transport corridors from them at start
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-TABLES: tuple[str, ...] = ("grids", "departments", "cameras", "vehicles", "stations")
+TABLES: tuple[str, ...] = ("grids", "departments", "cameras", "vehicles", "stations", "permits")
 
 Row = dict[str, Any]
 

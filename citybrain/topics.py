@@ -126,6 +126,12 @@ def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
             compacted=True,
             description="open cases by category x H3 cell (table changelog)",
         ),
+        TopicSpec(
+            changelog(app_id, "vehicles"),
+            6,  # co-partitioned with gps.fixes
+            compacted=True,
+            description="last position and violation episodes by vehicle id (table changelog)",
+        ),
     )
 
 

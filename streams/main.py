@@ -15,6 +15,7 @@ from streams.flood import agents as flood
 from streams.hotspots import agents as hotspots
 from streams.intake import agents as intake
 from streams.sink import agents as sink
+from streams.vehicles import agents as vehicles
 
 
 def stream_app(settings: Settings) -> faust.App:
@@ -25,6 +26,7 @@ def stream_app(settings: Settings) -> faust.App:
         counters["hotspots"] = hotspots.register(app, settings).stats
         counters["intake"] = intake.register(app, settings)
         counters["flood"] = flood.register(app, settings)
+        counters["vehicles"] = vehicles.register(app, settings)
         engine = cases.register(app, settings)
         counters["cases"] = engine.stats
         register_api(app, engine, settings)

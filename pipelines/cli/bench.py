@@ -124,3 +124,22 @@ def cases(
         typer.echo(f"three bare hops p99    {result['baseline_three_hops_p99_ms']:>8} ms")
         typer.echo(f"ratio (p99)            {result['ratio_p99']:>8}x")
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("vehicles")
+def vehicles(
+    corridors: int = typer.Option(1_000, help="muck-transport permit corridors"),
+    fixes: int = typer.Option(200_000, help="fixes through the indexed check and the core"),
+    naive_fixes: int = typer.Option(5_000, help="fixes through the naive scan (it is slow)"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """Geofence checks of muck-truck fixes: STRtree-indexed vs a scan of every corridor."""
+    from pipelines.bench.vehicles import bench
+
+    result = bench(corridors=corridors, n_fixes=fixes, naive_fixes=naive_fixes)
+    if not as_json:
+        typer.echo(f"indexed check {result['indexed_fixes_per_s']:>12,.0f} fixes/s")
+        typer.echo(f"naive scan    {result['naive_fixes_per_s']:>12,.0f} fixes/s")
+        typer.echo(f"ratio         {result['ratio']:>12}x")
+        typer.echo(f"whole core    {result['core_fixes_per_s']:>12,.0f} fixes/s")
+    typer.echo(json.dumps(result))

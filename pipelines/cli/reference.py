@@ -8,7 +8,8 @@ from citybrain.settings import load
 from pipelines.cli import app
 
 reference_app = typer.Typer(
-    help="Grids, departments, cameras, vehicles and stations (JSON files).", no_args_is_help=True
+    help="Grids, departments, cameras, vehicles, stations, permits (JSON files).",
+    no_args_is_help=True,
 )
 app.add_typer(reference_app, name="reference")
 
@@ -26,3 +27,19 @@ def export_command(
     settings = load()
     for path in export(build(scale=0.01), settings.reference_path):
         typer.echo(f"wrote {path}")
+
+
+@reference_app.command("permits")
+def permits_command() -> None:
+    """Snapshot the compacted permits topic into CITYBRAIN_REFERENCE_DIR/permits.json.
+
+    The vehicles worker re-reads the file before its next batch: run this after
+    ``citybrain permits load`` (or on a schedule) to bring permit changes to it.
+    """
+    import asyncio
+
+    from pipelines.permits_snapshot import snapshot
+
+    settings = load()
+    path, count, invalid = asyncio.run(snapshot(settings.broker, settings.reference_path))
+    typer.echo(f"wrote {path}: {count} permit(s); {invalid} invalid record(s) left out")

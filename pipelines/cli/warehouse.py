@@ -19,11 +19,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 @warehouse_app.command("external-models")
 def external_models_command() -> None:
-    """Regenerate external_models.yaml (typed landing views) from the source contracts."""
+    """Regenerate external_models.yaml (typed landing and reference views) from the contracts."""
     from warehouse.landing import external_models
+    from warehouse.reference import external_models as reference_models
 
     path = PROJECT_ROOT / "external_models.yaml"
-    path.write_text(yaml.safe_dump(external_models(), allow_unicode=True, sort_keys=False))
+    models = external_models() + reference_models()
+    path.write_text(yaml.safe_dump(models, allow_unicode=True, sort_keys=False))
     typer.echo(f"wrote {path}")
 
 

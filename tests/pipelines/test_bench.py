@@ -31,3 +31,13 @@ def test_jt808_bench_reports_all_figures(kafka):
         "deliver_ratio_to_baseline",
     ):
         assert result[key] > 0, key
+
+
+def test_vehicles_bench_agrees_with_the_naive_scan():
+    from pipelines.bench import vehicles
+
+    result = vehicles.bench(corridors=50, n_fixes=2_000, naive_fixes=500, trucks=50, batch=500)
+    assert result["agrees_with_naive"] is True
+    assert 0.1 < result["off_route_share"] < 0.3  # a fifth are shifted off their corridor
+    assert result["core_alerts"] > 0
+    assert {"indexed_fixes_per_s", "naive_fixes_per_s", "ratio", "core_fixes_per_s"} <= set(result)

@@ -158,7 +158,15 @@ def permits(rnd: random.Random, fleet: list[dict], day_start: datetime) -> list[
     valid_to = isoformat_utc(day_start + timedelta(days=335))
     rows = []
 
-    def add(ptype: str, holder: str, lat: float, lng: float, geometry: str, windows: str = ""):
+    def add(
+        ptype: str,
+        holder: str,
+        lat: float,
+        lng: float,
+        geometry: str,
+        windows: str = "",
+        plates: str = "",
+    ):
         permit_id = f"{ptype[:2].upper()}-2026-{len(rows) + 1:04d}"
         rows.append(
             {
@@ -172,6 +180,7 @@ def permits(rnd: random.Random, fleet: list[dict], day_start: datetime) -> list[
                 "valid_to": valid_to,
                 "time_windows": windows,
                 "geometry_wkt": geometry,
+                "plates": plates,
                 "lat": round(lat, 6),
                 "lng": round(lng, 6),
             }
@@ -205,6 +214,7 @@ def permits(rnd: random.Random, fleet: list[dict], day_start: datetime) -> list[
             float(first[0]),
             vehicle["route_wkt"],
             "22:00-05:00",
+            vehicle["plate"],  # each truck's own permit and route
         )
     for i in range(10):
         lat, lng = random_point(rnd)

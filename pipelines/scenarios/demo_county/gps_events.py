@@ -2,6 +2,10 @@
 
 Muck trucks work at night inside their permit's window; two of them break
 their permit (one leaves its route corridor, one drives in the morning).
+The planted breaches are :data:`DETOUR_H` after the start of each of the
+off-route truck's night shifts (it drives a parallel road well north of its
+whole route, reached and left over ``DETOUR_RAMP_H``) and the other truck's
+extra morning shift; :func:`planted_violations` lists them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ SHIFTS_LOCAL_H = {  # vehicle type -> [(start hour, end hour)], local time
 }
 SPEED_KMH = {"sanitation": 8, "enforcement": 22, "muck_truck": 32, "emergency": 38}
 FIX_INTERVAL_S = 30
+DETOUR_H = (1.0, 2.0)  # hours after a shift's start that the off-route truck is away
+DETOUR_RAMP_H = 5 / 60  # it turns off (and back) over five minutes
+DETOUR_NORTH_DEG = 0.004  # ~450 m north of the route's northernmost point
+MORNING_SHIFT_H = (6.0, 7.5)  # the outside-window truck's extra shift, local hours
 
 
 def route_points(route_wkt: str) -> list[tuple[float, float]]:
@@ -55,8 +63,37 @@ def shifts(vehicle: dict) -> tuple[tuple[float, float], ...]:
     """Local-hour shifts; a violating muck truck also drives in the morning."""
     base = SHIFTS_LOCAL_H[vehicle["vehicle_type"]]
     if vehicle["violation"] == "outside_window":
-        return (*base, (6.0, 7.5))  # outside the permit's 22:00-05:00 window
+        return (*base, MORNING_SHIFT_H)  # outside the permit's 22:00-05:00 window
     return base
+
+
+def detour_share(hours_into_shift: float) -> float:
+    """How far (0..1) the off-route truck has turned onto its detour road."""
+    start, end = DETOUR_H
+    if not start < hours_into_shift < end:
+        return 0.0
+    return min(
+        1.0, (hours_into_shift - start) / DETOUR_RAMP_H, (end - hours_into_shift) / DETOUR_RAMP_H
+    )
+
+
+def planted_violations(fleet: list[dict]) -> list[dict]:
+    """The breaches the day holds: vehicle, rule and local hours (one alert each)."""
+    planted = []
+    for vehicle in fleet:
+        if vehicle["violation"] == "off_route":
+            for start_h, _ in SHIFTS_LOCAL_H["muck_truck"]:
+                window = (start_h + DETOUR_H[0], start_h + DETOUR_H[1])
+                planted.append({**_who(vehicle), "rule": "off_route", "local_hours": window})
+        elif vehicle["violation"] == "outside_window":
+            planted.append(
+                {**_who(vehicle), "rule": "outside_window", "local_hours": MORNING_SHIFT_H}
+            )
+    return planted
+
+
+def _who(vehicle: dict) -> dict:
+    return {"vehicle_id": vehicle["vehicle_id"], "plate": vehicle["plate"]}
 
 
 def fixes(
@@ -69,13 +106,15 @@ def fixes(
         points = route_points(vehicle["route_wkt"])
         speed_ms = SPEED_KMH[vehicle["vehicle_type"]] / 3.6
         detour = vehicle["violation"] == "off_route"
+        north = max(lat for lat, _ in points) + DETOUR_NORTH_DEG
         for start_h, end_h in shifts(vehicle):
             t, end = at_local_hour(day, start_h), at_local_hour(day, end_h)
             driven = 0.0
             while t < end:
                 lat, lng, heading = position(points, driven)
-                if detour and 1.0 < (t - at_local_hour(day, start_h)).total_seconds() / 3600 < 2.0:
-                    lat += 0.004  # ~450 m off the permitted route corridor
+                if detour:
+                    share = detour_share((t - at_local_hour(day, start_h)).total_seconds() / 3600)
+                    lat += share * (north - lat)  # away from every leg of its corridor
                 speed = speed_ms * 3.6 * rnd.uniform(0.6, 1.3)
                 out.append(
                     (

@@ -9,7 +9,7 @@ from pipelines.scenarios.demo_county import Scenario
 
 
 def export(scenario: Scenario, reference_dir: Path) -> list[Path]:
-    """Write grids, departments, cameras, vehicles and stations; return the paths."""
+    """Write grids, departments, cameras, vehicles, stations and permits; return the paths."""
     return write_tables(
         reference_dir,
         {
@@ -18,5 +18,6 @@ def export(scenario: Scenario, reference_dir: Path) -> list[Path]:
             "cameras": scenario.cameras,
             "vehicles": scenario.vehicles,
             "stations": scenario.stations,
+            "permits": scenario.permits,
         },
     )

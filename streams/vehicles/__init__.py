@@ -1,0 +1,1 @@
+"""Vehicle supervision: track cleaning, stay points, muck-truck corridors, alerts."""

@@ -1,0 +1,140 @@
+"""The demo county's vehicles through the landing and SQLMesh: the vehicle marts on real volumes.
+
+GPS fixes of the demo day (scale 0.25: a fix every two minutes) and the alerts
+the vehicles core raises on them are landed as the sink lands them; the
+vehicles reference table is written where the workers read it; then the
+project is planned. Each mart is checked against a direct Python computation.
+"""
+
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from citybrain.contracts import decode, encode_row, gps
+from citybrain.geo import latlng_to_cell
+from citybrain.reference import write_tables
+from pipelines.scenarios.demo_county import build
+from pipelines.scenarios.demo_county.clock import LOCAL
+from streams.intake.validate import RawMessage
+from streams.vehicles.fleet import Fleet
+from streams.vehicles.tracks import Fix, build_track
+from tests.models.test_marts_end_to_end import land
+from warehouse.reference import route_cells
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("citybrain-home")
+    scenario = build(scale=0.25)
+    rows = [
+        decode(gps.TOPIC, m.value) for m in scenario.messages if m.topic == gps.TOPIC and m.valid
+    ]
+    _, alerts, _ = Fleet(vehicles=scenario.vehicles, permits=scenario.permits).replay(rows)
+    messages = [
+        RawMessage(gps.TOPIC, 0, offset, 0, encode_row(row)) for offset, row in enumerate(rows)
+    ]
+    messages += [RawMessage("alerts", 0, o, 0, encode_row(doc)) for o, doc in enumerate(alerts)]
+    land(home / "landing", messages)
+    write_tables(home / "citybrain" / "reference", {"vehicles": scenario.vehicles})
+    env = {
+        **os.environ,
+        "CITYBRAIN_HOME": str(home),
+        "CITYBRAIN_REFERENCE_DIR": str(home / "citybrain" / "reference"),
+    }
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("sqlmesh")),
+            "--paths",
+            str(ROOT),
+            "plan",
+            "--auto-apply",
+            "--no-prompts",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    con = duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)
+    yield scenario, rows, alerts, con
+    con.close()
+
+
+def test_latest_positions_are_every_vehicles_last_fix(demo):
+    scenario, rows, _, con = demo
+    last = {}
+    for row in sorted(rows, key=lambda r: r["event_at"]):
+        last[row["vehicle_id"]] = row
+    got = con.execute(
+        "SELECT vehicle_id, fix_id, vehicle_type, department, company"
+        " FROM marts.vehicle_latest_positions"
+    ).fetchall()
+    kinds = {v["vehicle_id"]: v["vehicle_type"] for v in scenario.vehicles}
+    assert {g[0]: (g[1], g[2]) for g in got} == {
+        v: (r["event_id"], kinds[v]) for v, r in last.items()
+    }
+    assert all((g[2] == "muck_truck") == (g[4] is not None and g[3] is None) for g in got)
+
+
+def test_daily_distance_and_fix_counts_match_the_python_tracks(demo):
+    _, rows, _, con = demo
+    days = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r["event_at"]):
+        day = row["event_at"].astimezone(LOCAL).date()
+        days[(row["vehicle_id"], day)].append(
+            Fix(at_s=row["event_at"].timestamp(), lat=row["lat"], lng=row["lng"])
+        )
+    got = {
+        (v, d): (km, n)
+        for v, d, km, n in con.execute(
+            "SELECT vehicle_id, track_date, distance_km, fix_count FROM marts.vehicle_tracks_by_day"
+        ).fetchall()
+    }
+    assert set(got) == set(days)
+    for key, fixes in days.items():
+        km, n = got[key]
+        assert n == len(fixes)
+        assert km == pytest.approx(build_track(fixes).distance_m / 1000, abs=0.001)
+    assert sum(km for km, _ in got.values()) > 100  # a working day of 28 vehicles
+
+
+def test_muck_violations_are_the_alerts_once_each(demo):
+    _, _, alerts, con = demo
+    got = con.execute(
+        "SELECT alert_id, violation_rule, company FROM marts.muck_truck_violations ORDER BY 1"
+    ).fetchall()
+    assert [(a, r) for a, r, _ in got] == sorted((a["alert_id"], a["level"]) for a in alerts)
+    assert len(got) == 3 and all(company for _, _, company in got)
+    per_company = con.execute(
+        "SELECT SUM(violation_count) FROM marts.muck_truck_violations_by_company_day"
+    ).fetchone()
+    assert per_company == (3,)
+
+
+def test_sanitation_vehicles_cover_most_of_their_route_cells(demo):
+    scenario, rows, _, con = demo
+    got = con.execute(
+        "SELECT vehicle_id, assigned_cell_count, covered_cell_count, coverage_ratio"
+        " FROM marts.sanitation_coverage_by_vehicle_day"
+    ).fetchall()
+    sweepers = {v["vehicle_id"]: v for v in scenario.vehicles if v["vehicle_type"] == "sanitation"}
+    assert {g[0] for g in got} == set(sweepers)
+    for vehicle_id, assigned, covered, ratio in got:
+        cells = set(route_cells(sweepers[vehicle_id]["route_wkt"]))
+        visited = {
+            latlng_to_cell(lat=r["lat"], lng=r["lng"])
+            for r in rows
+            if r["vehicle_id"] == vehicle_id
+        }
+        assert (assigned, covered) == (len(cells), len(cells & visited))
+        assert ratio == pytest.approx(covered / assigned)
+        assert ratio > 0.5  # the sweepers drive their own routes all shift

@@ -1,0 +1,97 @@
+"""Live positions over HTTP: token scheme of the case API, filters, offline vehicles."""
+
+from datetime import UTC, datetime
+
+import h3
+import pytest
+
+from citybrain import auth
+from streams.cases.api import ApiConfig
+from streams.vehicles.fleet import Fleet
+from streams.vehicles.web import answer
+
+SECRET = "s" * 40
+NOW = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)
+VEHICLES = [
+    {"vehicle_id": "m1", "plate": "浙A·1", "vehicle_type": "muck_truck", "owner": "宏达渣土"},
+    {"vehicle_id": "s1", "plate": "浙A·2", "vehicle_type": "sanitation", "owner": "县环卫处"},
+]
+
+
+def value(*, lat: float, lng: float, age_s: float, episodes=None):
+    at_s = NOW.timestamp() - age_s
+    last = {
+        "event_id": "e",
+        "fixed_at": datetime.fromtimestamp(at_s, UTC).isoformat(),
+        "at_s": at_s,
+        "lat": lat,
+        "lng": lng,
+        "speed_kmh": 20.0,
+        "heading_deg": 90.0,
+    }
+    return {"last": last, "episodes": episodes or {}}
+
+
+VALUES = [
+    ("m1", value(lat=30.0, lng=120.0, age_s=60, episodes={"off_route": {}})),
+    ("s1", value(lat=30.1, lng=120.1, age_s=3600)),
+    ("x9", value(lat=30.2, lng=120.2, age_s=1)),  # not in the reference: not served
+]
+
+
+def token(role: str = "supervisor") -> str:
+    claims = auth.new_claims(subject="duty-1", role=role, department_id=None, ttl_h=1, now_at=NOW)
+    return "Bearer " + auth.sign(claims, secret=SECRET)
+
+
+def call(tail=(), query=None, authorization="token", secret=SECRET):
+    authorization = token() if authorization == "token" else authorization
+    return answer(
+        tail,
+        query or {},
+        authorization,
+        values=VALUES,
+        fleet=Fleet(vehicles=VEHICLES, permits=[]),
+        config=ApiConfig(secret=secret),
+        now_s=NOW.timestamp(),
+    )
+
+
+def test_no_secret_is_503_and_no_token_is_401():
+    assert call(secret=None)[0] == 503
+    status, body, headers = call(authorization=None)
+    assert (status, body["error"]) == (401, "missing_token")
+    assert headers["WWW-Authenticate"].startswith("Bearer")
+    assert call(authorization="Bearer cb1.forged.sig")[0] == 401
+
+
+def test_every_known_vehicle_with_attributes_and_offline_flag():
+    status, body, _ = call()
+    assert status == 200
+    assert [(v["vehicle_id"], v["is_offline"]) for v in body] == [("m1", False), ("s1", True)]
+    assert (body[0]["company"], body[0]["department"]) == ("宏达渣土", None)
+    assert (body[1]["company"], body[1]["department"]) == (None, "县环卫处")
+    assert body[0]["open_violations"] == ["off_route"]
+    assert call(query={"offline_s": "7200"})[1][1]["is_offline"] is False
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"type": "muck_truck"}, ["m1"]),
+        ({"bbox": "30.05,120.05,30.15,120.15"}, ["s1"]),
+        ({"cells": h3.latlng_to_cell(30.0, 120.0, 7)}, ["m1"]),
+        ({"type": "sanitation", "bbox": "29,119,31,121"}, ["s1"]),
+    ],
+)
+def test_filters(query, expected):
+    status, body, _ = call(query=query)
+    assert status == 200 and [v["vehicle_id"] for v in body] == expected
+
+
+def test_one_vehicle_and_bad_queries():
+    assert call(("s1",))[1]["plate"] == "浙A·2"
+    assert call(("x9",))[0] == 404
+    assert call(query={"bbox": "1,2,3"})[0] == 400
+    assert call(query={"type": "tank"})[0] == 400
+    assert call(query={"cells": "nonsense"})[0] == 400
