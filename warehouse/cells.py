@@ -69,3 +69,19 @@ def cell_rows(cells: Iterable[str], grids: Sequence[dict]) -> list[dict]:
             }
         )
     return rows
+
+
+def study_area_cells(
+    grids: Sequence[dict],
+    *,
+    area_bounds: tuple[float, float, float, float] | None,
+    res: int = H3_RES_INCIDENT,
+) -> set[str]:
+    """Cells of the unit grids, plus those of the service area (S, W, N, E) when given."""
+    cells = set(grid_of_cells(grids, res=res))
+    if area_bounds is not None:
+        south, west, north, east = area_bounds
+        cells |= bounds_cells(
+            south_lat=south, west_lng=west, north_lat=north, east_lng=east, res=res
+        )
+    return cells

@@ -1,4 +1,4 @@
-"""Gi* hot spots per period and category over a study area of H3 cells.
+"""Gi* hot spots per period and category over a study area of H3 cells, and their series.
 
 Pure: counts and a study area in, one row per cell and test out. A test is
 one (period, category): its counts on every cell of the study area (zero
@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from warehouse.emerging_hot_spots import NO_PATTERN, classify, mann_kendall
 from warehouse.getis_ord import (
     H3_RING_K,
     bh_adjust,
@@ -124,3 +125,62 @@ def rows_of_test(
 def none_if_nan(value: float) -> float | None:
     """A float, or None where it is NaN (undefined statistic)."""
     return None if np.isnan(value) else float(value)
+
+
+def emerging_rows(
+    counts: Iterable[tuple[Any, str, str, int]],
+    *,
+    steps: Sequence[Any],
+    study_area: Iterable[str],
+    k: int = H3_RING_K,
+    alpha: float = 0.05,
+) -> list[dict]:
+    """Emerging-hot-spot pattern per category and cell over the time ``steps`` (oldest first).
+
+    ``counts`` holds (step, category, h3_res9, incident_count); steps without a
+    count are zeros. Each step's Gi* runs over one fixed set of cells (the study
+    area ∪ every counted cell) so the series line up; a step is a significant
+    hot (cold) spot where z > 0 (< 0) and its BH-adjusted p ≤ ``alpha``, which
+    is also the Mann-Kendall level. Rows are written for cells with an incident
+    in the window or a pattern.
+    """
+    position = {step: t for t, step in enumerate(steps)}
+    cube: dict[str, dict[str, np.ndarray]] = {}
+    counted: set[str] = set()
+    rows_in = [row for row in counts if row[0] in position]
+    for _, _, cell, _ in rows_in:
+        counted.add(cell)
+    cells = sorted(set(study_area) | counted)
+    column = {cell: i for i, cell in enumerate(cells)}
+    for step, category, cell, count in rows_in:
+        values = cube.setdefault(category, {"x": np.zeros((len(steps), len(cells)))})["x"]
+        values[position[step], column[cell]] += count
+    neighbours = ring_neighbours(cells, k=k)
+    out: list[dict] = []
+    for category in sorted(cube):
+        values = cube[category]["x"]
+        z = np.vstack([gi_star_z(row, neighbours) for row in values])
+        q = np.vstack([bh_adjust(p_two_sided(row)) for row in z])
+        significant = np.isfinite(q) & (q <= alpha)
+        hot, cold = significant & (z > 0), significant & (z < 0)
+        totals = values.sum(axis=0)
+        for i, cell in enumerate(cells):
+            pattern = classify(hot[:, i], cold[:, i], z[:, i], alpha=alpha)
+            if totals[i] == 0 and pattern == NO_PATTERN:
+                continue
+            _, trend_z, trend_p = mann_kendall(np.nan_to_num(z[:, i]))
+            out.append(
+                {
+                    "category": category,
+                    "h3_res9": cell,
+                    "time_step_count": len(steps),
+                    "incident_count": int(totals[i]),
+                    "hot_step_count": int(hot[:, i].sum()),
+                    "cold_step_count": int(cold[:, i].sum()),
+                    "final_gi_star_z_score": none_if_nan(z[-1, i]),
+                    "mann_kendall_z_score": trend_z,
+                    "mann_kendall_p_value": trend_p,
+                    "emerging_pattern": pattern,
+                }
+            )
+    return out

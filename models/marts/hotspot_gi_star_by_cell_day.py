@@ -106,10 +106,9 @@ def execute(
 ) -> t.Iterator[pd.DataFrame]:
     # imported here, not at the top: SQLMesh would serialise the project modules' code (and
     # their globals) into the model's snapshot; here they are imported when the model runs
-    from citybrain.geo import H3_RES_INCIDENT
     from citybrain.reference import read_table
     from citybrain.settings import load
-    from warehouse.cells import bounds_cells, cell_rows, grid_of_cells
+    from warehouse.cells import cell_rows, study_area_cells
     from warehouse.hot_spots import gi_star_rows
 
     table = context.resolve_table("marts.incident_counts_by_cell_day")
@@ -122,12 +121,8 @@ def execute(
         return
     settings = load()
     grids = read_table(settings.reference_path, "grids")
-    study_area = set(grid_of_cells(grids))
-    if context.var("gi_star_study_area", "county") == "county":
-        south, west, north, east = settings.area_bounds
-        study_area |= bounds_cells(
-            south_lat=south, west_lng=west, north_lat=north, east_lng=east, res=H3_RES_INCIDENT
-        )
+    county = context.var("gi_star_study_area", "county") == "county"
+    study_area = study_area_cells(grids, area_bounds=settings.area_bounds if county else None)
     k = int(context.var("gi_star_ring_k", 1))
     rows = gi_star_rows(counts.itertuples(index=False, name=None), study_area=study_area, k=k)
     if not rows:
