@@ -87,7 +87,8 @@ COLUMNS = {
             "unique_combination_of_columns",
             {"columns": [exp.column(c) for c in ("incident_date_local", "category", "h3_res9")]},
         ),
-        ("accepted_range", {"column": exp.column("gi_bin"), "min_v": -3, "max_v": 3}),
+        # accepted_values, not accepted_range: a negative min_v trips a SyntaxWarning in SQLMesh
+        ("accepted_values", {"column": exp.column("gi_bin"), "is_in": [-3, -2, -1, 0, 1, 2, 3]}),
         (
             "accepted_range",
             {"column": exp.column("gi_star_fdr_p_value"), "min_v": 0, "max_v": 1},

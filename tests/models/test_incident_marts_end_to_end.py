@@ -1,9 +1,10 @@
-"""The demo county's days through landing → SQLMesh → the 三高 and Gi* marts.
+"""The demo county's days through landing → SQLMesh → the 三高, hot-spot and parking marts.
 
-Two seeded days of the demo county (video detections and citizen reports, the evening
-vending clusters included) are landed as the sink lands them, the county's unit grids
-are written as reference tables, and the SQLMesh project is planned once. Expected
-figures are counted here straight from the landed rows, independently of the models.
+Two days of the demo county (one county: the same seed, so the same places, cameras and
+permits; two scales, so different events) are landed as the sink lands them, with the
+county's permits and its unit grids as reference tables, and the SQLMesh project is planned
+once. Expected figures are counted here straight from the landed rows, independently of the
+models.
 """
 
 import csv
@@ -24,7 +25,7 @@ from libpysal.weights import W
 
 from citybrain.categories import CATEGORIES
 from citybrain.settings import load
-from pipelines.scenarios.demo_county import DEFAULT_SEED, build, geography
+from pipelines.scenarios.demo_county import build, geography
 from pipelines.scenarios.demo_county.reference import export
 from streams.intake.validate import RawMessage
 from streams.sink.agents import rows_by_topic
@@ -34,31 +35,41 @@ from warehouse.landing import LandingWriter
 ROOT = Path(__file__).parents[2]
 LOCAL = ZoneInfo("Asia/Shanghai")
 DAY_1, DAY_2 = date(2026, 7, 15), date(2026, 7, 16)
+SCALES = {DAY_1: 1.0, DAY_2: 0.8}
 TOPICS = ("detections.video", "reports.citizen")
 VENDING = ("unlicensed_peddler", "out_of_store_business", "lane_occupation")
+# the demo's permits were issued 30 days before its day, before the SQLMesh project's start
+# (2026-07-01), where stg_permits never looks: land them as versions of the first day
+PERMITS_AT = datetime(2026, 7, 14, 16, 0, tzinfo=UTC)  # local midnight of DAY_1
 
 
-def landed_rows() -> tuple[list[dict], list[dict]]:
-    """The two days' valid video and report rows as the sink parses them; the evening places."""
-    rows, places = [], []
-    for day, seed in ((DAY_1, DEFAULT_SEED), (DAY_2, DEFAULT_SEED + 1)):
-        scenario = build(seed=seed, day=day)
+def landed_rows() -> tuple[list[dict], list[dict], list[dict]]:
+    """Both days' valid video and report rows as the sink parses them; evening places; permits."""
+    rows, places, permits = [], [], []
+    for day, scale in SCALES.items():
+        scenario = build(day=day, scale=scale)
         messages = [
             RawMessage(m.topic, 0, i, 0, m.value)
             for i, m in enumerate(scenario.messages)
-            if m.valid and m.topic in TOPICS
+            if m.valid and m.topic in (*TOPICS, "permits")
         ]
         grouped, skipped = rows_by_topic(messages)
         assert skipped == 0
-        for topic, items in grouped.items():
+        for topic in TOPICS:
             # the day's last episodes run past local midnight: keep each day to itself
+            # one seed draws the same ids on both days: give each day's ids its date
             rows += [
-                {**row, "_topic": topic}
-                for row, _, _ in items
+                {**row, "event_id": f"{day:%m%d}-{row['event_id']}", "_topic": topic}
+                for row, _, _ in grouped[topic]
                 if row["event_at"].astimezone(LOCAL).date() == day
             ]
         places += [(day, p) for p in scenario.places if p["evening"]]
-    return rows, places
+        permits = [  # the same permits every day
+            {**row, "event_at": PERMITS_AT} for row, _, _ in grouped["permits"]
+        ]
+    ids = Counter(row["event_id"] for row in rows)
+    assert ids.most_common(1)[0][1] == 1, "event ids must be unique across the two days"
+    return rows, places, permits
 
 
 def incidents(rows: list[dict]) -> Counter:
@@ -75,7 +86,7 @@ def incidents(rows: list[dict]) -> Counter:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("citybrain-home")
-    rows, places = landed_rows()
+    rows, places, permits = landed_rows()
     writer = LandingWriter(home / "landing")
     for topic in TOPICS:
         mine = [{k: v for k, v in r.items() if k != "_topic"} for r in rows if r["_topic"] == topic]
@@ -86,6 +97,13 @@ def demo(tmp_path_factory):
             offsets=list(range(len(mine))),
             landed_at=datetime(2026, 7, 17, tzinfo=UTC),
         )
+    writer.write(
+        "permits",
+        permits,
+        partitions=[0] * len(permits),
+        offsets=list(range(len(permits))),
+        landed_at=datetime(2026, 7, 17, tzinfo=UTC),
+    )
     scenario = build(day=DAY_1)
     export(scenario, home / "reference")
     sqlmesh = Path(sys.executable).with_name("sqlmesh")
@@ -99,7 +117,7 @@ def demo(tmp_path_factory):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     con = duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)
-    yield con, rows, places, scenario.grids
+    yield con, rows, places, scenario.grids, permits
     con.close()
 
 
@@ -110,7 +128,7 @@ def test_category_seed_matches_the_code():
 
 
 def test_cell_day_counts_equal_the_landed_rows(demo):
-    con, rows, _, _ = demo
+    con, rows, *_ = demo
     got = con.execute(
         "SELECT incident_date_local, h3_res9, category, incident_count, video_detection_count,"
         " citizen_report_count FROM marts.incident_counts_by_cell_day"
@@ -138,7 +156,7 @@ def test_cells_carry_centre_and_the_grid_that_holds_it(demo):
 
 
 def test_local_hours_put_street_vending_in_the_evening(demo):
-    con, rows, _, _ = demo
+    con, rows, *_ = demo
     by_hour = dict(
         con.execute(
             "SELECT hour_of_day_local, SUM(incident_count) FROM marts.incident_counts_by_local_hour"
@@ -156,7 +174,7 @@ def test_local_hours_put_street_vending_in_the_evening(demo):
 
 
 def test_pareto_ranks_categories_by_count_with_cumulative_shares(demo):
-    con, rows, _, _ = demo
+    con, rows, *_ = demo
     expected = Counter()
     for (day, _, category), n in incidents(rows).items():
         if day == DAY_1:
@@ -181,7 +199,7 @@ def test_pareto_ranks_categories_by_count_with_cumulative_shares(demo):
 
 
 def test_category_trend_compares_with_the_day_before(demo):
-    con, rows, _, _ = demo
+    con, rows, *_ = demo
     counts = Counter()
     for (day, _, category), n in incidents(rows).items():
         counts[(day, category)] += n
@@ -205,7 +223,7 @@ def test_category_trend_compares_with_the_day_before(demo):
 
 
 def test_cell_trend_sums_the_categories(demo):
-    con, rows, _, _ = demo
+    con, rows, *_ = demo
     counts = Counter()
     for (day, cell, _), n in incidents(rows).items():
         counts[(day, cell)] += n
@@ -222,7 +240,7 @@ def test_cell_trend_sums_the_categories(demo):
 
 
 def test_evening_vending_clusters_are_hot_spots_at_99_percent(demo):
-    con, _, places, _ = demo
+    con, _, places, *_ = demo
     for day, place in places:
         cell = h3.latlng_to_cell(place["lat"], place["lng"], 9)
         for category in VENDING:
@@ -250,7 +268,7 @@ def test_evening_vending_clusters_are_hot_spots_at_99_percent(demo):
 
 
 def test_mart_z_scores_equal_esda_on_the_same_day(demo):
-    con, rows, _, grids = demo
+    con, rows, _, grids, _ = demo
     day, category = DAY_1, "lane_occupation"
     day_cells = {cell for (d, cell, _) in incidents(rows) if d == day}
     south, west, north, east = load().area_bounds  # the default service area: the demo county's
@@ -280,7 +298,7 @@ def test_mart_z_scores_equal_esda_on_the_same_day(demo):
 
 
 def test_emerging_patterns_follow_the_daily_hot_spots(demo):
-    con, _, places, _ = demo
+    con, _, places, *_ = demo
     daily = con.execute(
         "SELECT category, h3_res9, incident_date_local FROM marts.hotspot_gi_star_by_cell_day"
         " WHERE gi_bin >= 2"  # hot at 95 %: the emerging cube's significance
@@ -301,11 +319,65 @@ def test_emerging_patterns_follow_the_daily_hot_spots(demo):
     for category, cell, pattern, hot_count, steps, as_of in got:
         days = frozenset(hot_days.get((category, cell), ()))
         assert (pattern, hot_count, steps, as_of) == (expected[days], len(days), 28, DAY_2)
-    # each vending place of the second day is hot on the final day: new, or consecutive
-    # where the first day's places were next door
+    # the evening vending places are hot on both demo days after 26 quiet ones
     by_key = {(c, cell): p for c, cell, p, *_ in got}
-    for day, place in places:
-        if day == DAY_2:
-            cell = h3.latlng_to_cell(place["lat"], place["lng"], 9)
-            for category in VENDING:
-                assert by_key[(category, cell)] in ("new_hot_spot", "consecutive_hot_spot")
+    for _, place in places:
+        cell = h3.latlng_to_cell(place["lat"], place["lng"], 9)
+        for category in VENDING:
+            assert by_key[(category, cell)] == "consecutive_hot_spot"
+
+
+def permit_hours(time_windows: str) -> set[int]:
+    """Local hours a permit's windows (HH:MM-HH:MM, comma-separated; empty: all day) touch."""
+    if not time_windows:
+        return set(range(24))
+    minutes: set[int] = set()
+    for window in time_windows.split(","):
+        start, end = (int(t[:2]) * 60 + int(t[3:]) for t in window.strip().split("-"))
+        minutes |= (
+            set(range(start, end)) if start < end else set(range(start, 1440)) | set(range(0, end))
+        )
+    return {m // 60 for m in minutes}
+
+
+def test_tidal_parking_suggests_recurring_cell_hours_without_permitted_parking(demo):
+    con, rows, _, _, permits = demo
+    days: dict = {}
+    counts: Counter = Counter()
+    for row in rows:
+        if row["category"] == "illegal_parking":
+            local = row["event_at"].astimezone(LOCAL)
+            key = (h3.latlng_to_cell(row["lat"], row["lng"], 9), local.hour)
+            days.setdefault(key, set()).add(local.date())
+            counts[key] += 1
+    permitted: Counter = Counter()
+    for permit in permits:
+        if permit["permit_type"] == "parking" and permit["status"] == "active":
+            cell = h3.latlng_to_cell(permit["lat"], permit["lng"], 9)
+            for hour in permit_hours(permit["time_windows"] or ""):
+                permitted[(cell, hour)] += 1
+    got = con.execute(
+        "SELECT h3_res9, hour_of_day_local, illegal_parking_day_count, illegal_parking_count,"
+        " permitted_parking_count, is_tidal_parking_suggested, observed_day_count"
+        " FROM marts.tidal_parking_suggestions_by_cell_hour"
+    ).fetchall()
+    assert {(c, h): (d, n, p, o) for c, h, d, n, p, _, o in got} == {
+        key: (len(days[key]), counts[key], permitted[key], 2) for key in days
+    }
+    suggested = {(c, h) for c, h, *_, is_suggested, _ in got if is_suggested}
+    assert suggested == {k for k, d in days.items() if len(d) == 2 and not permitted[k]}
+    assert len(suggested) >= 3
+    # citizens report illegal parking 07-20 local, cameras see it 07-09, 11-13 and 17-19:30
+    # (episodes up to 40 min), near the cameras that watch for it: the video-driven
+    # suggestions are those cells and hours
+    assert {h for _, h in suggested} <= set(range(7, 21))
+    watched = {
+        cell
+        for camera in build(day=DAY_1).cameras
+        if "illegal_parking" in camera["categories"]
+        for cell in h3.grid_disk(h3.latlng_to_cell(camera["lat"], camera["lng"], 9), 1)
+    }
+    busy = {(c, h) for c, h in suggested if counts[(c, h)] >= 10}
+    assert len(busy) >= 10
+    assert {c for c, _ in busy} <= watched
+    assert {h for _, h in busy} <= {7, 8, 9, 11, 12, 13, 17, 18, 19, 20}
