@@ -46,5 +46,5 @@ SELECT
   (period_start + step - INTERVAL 1 DAY)::DATE AS period_end_date_local, /* last local day, inclusive */
   (period_start - step)::DATE AS previous_period_start_date_local,
   (period_start >= first_date AND period_start + step - INTERVAL 1 DAY <= last_date)::BOOLEAN AS is_period_complete,
-  (period_start - step >= first_date)::BOOLEAN AS has_previous_period /* the previous period starts inside the observed range */
+  (period_start - step >= first_date)::BOOLEAN AS has_previous_period /* the previous period lies wholly inside the observed range */
 FROM starts

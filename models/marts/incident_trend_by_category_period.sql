@@ -4,7 +4,7 @@
    to zero). Periods are local days, ISO weeks (Monday start) and months (Asia/Shanghai).
    incident_change_ratio is the change as a fraction of the previous count (0.25 = +25 %); null
    when the previous period had none. has_previous_period is false when the previous period
-   lies before the first observed day (its zero means "not observed", not "none"). */
+   starts before the first observed day (its count is partly or wholly unobserved, not "none"). */
 MODEL (
   name marts.incident_trend_by_category_period,
   kind FULL,
