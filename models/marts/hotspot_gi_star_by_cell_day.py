@@ -5,10 +5,12 @@ centre is in the county's service area (CITYBRAIN_AREA_BOUNDS, S,W,N,E) or in on
 grids (reference grids.json), plus every cell with an incident that day. The study area is the
 whole county, quiet countryside included, so the town as a whole stands out against it; variable
 gi_star_study_area = 'grids' keeps the unit grids only (within-town contrasts), where on the demo
-town's 112 cells three one-cell clusters cannot exceed z ~ 1.9 (with k = 1 that bound does not
-depend on their counts) and come out not significant. Counts are those of
-marts.incident_counts_by_cell_day (zero on study-area cells without a row). Neighbours: the
-H3 k-ring (k = 1, variable gi_star_ring_k), binary weights, the cell itself included (Gi*).
+town's 112 cells its three one-cell vending clusters reach only z = 1.1-2.7 and are not
+significant: with k = 1, a few isolated cells that hold most of the counts get z of about
+sqrt(n / clusters) / sqrt(k-ring size), whatever their counts (three equal ones: 1.93).
+Counts are those of marts.incident_counts_by_cell_day (zero on study-area cells without a
+row). Neighbours: the H3 k-ring (k = 1, variable gi_star_ring_k), binary weights, the cell
+itself included (Gi*).
 z-scores are Ord & Getis's analytical ones (equal to PySAL esda G_Local(star=True)); p-values
 two-sided normal; Benjamini-Hochberg FDR over the cells of one test; gi_bin ±3/±2/±1 where the
 FDR-adjusted p is <= 0.01/0.05/0.10 (99/95/90 % confidence), sign of z.
