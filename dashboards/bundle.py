@@ -142,12 +142,19 @@ def normalise(kind: str, data: dict, *, published_path: Path) -> dict:
     return data
 
 
-def _export_name(kind: str, path: Path, data: dict, known: dict[str, Path]) -> Path:
-    """Keep a file's name in git; a new asset takes its exported name without the id."""
+def export_name(kind: str, exported: Path, data: dict, known: dict[str, Path]) -> Path:
+    """Keep a file's name in git; a new asset takes its exported name without Superset's id.
+
+    Superset drops non-ASCII letters from file names (a Chinese title leaves only the id), so
+    a name without three ASCII letters becomes ``<kind>_<first 8 of its uuid>``.
+    """
     if data["uuid"] in known:
         return known[data["uuid"]]
-    stem = re.sub(r"_\d+$", "", path.stem) or data["uuid"]
-    return Path(kind) / f"{stem}.yaml"
+    stem = re.sub(r"_\d+$", "", exported.stem)
+    if not re.search(r"[A-Za-z]{3}", stem):
+        stem = f"{kind.removesuffix('s')}_{data['uuid'][:8]}"
+    folder = Path(kind) / exported.parent.name if kind == "datasets" else Path(kind)
+    return folder / f"{stem}.yaml"
 
 
 def write_export(exported_dir: Path, assets_dir: Path, *, published_path: Path) -> list[str]:
@@ -163,10 +170,7 @@ def write_export(exported_dir: Path, assets_dir: Path, *, published_path: Path) 
     written = ["metadata.yaml"]
     for kind, path in asset_files(exported_dir):
         data = normalise(kind, _load(path), published_path=published_path)
-        if kind == "datasets":
-            name = known.get(data["uuid"]) or path.relative_to(exported_dir)
-        else:
-            name = _export_name(kind, path, data, known)
+        name = export_name(kind, path, data, known)
         target = staged / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_dump(data), encoding="utf-8")

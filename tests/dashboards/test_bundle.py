@@ -14,11 +14,12 @@ from dashboards.bundle import (
     asset_files,
     check_references,
     dashboard_chart_uuids,
+    export_name,
     normalise,
     render,
 )
 
-DASHBOARD_TITLES = {"三高分析", "防汛值守", "案件与考评", "领导总览"}
+DASHBOARD_TITLES = {"三高分析", "防汛值守", "车辆监管", "案件与考评", "领导总览"}
 
 
 def load(path: Path) -> dict:
@@ -137,3 +138,25 @@ def test_normalise_strips_ids_that_one_superset_assigned():
     assert "shared_label_colors" not in out["metadata"]  # the front end's view state
     assert "color_scheme_domain" not in out["metadata"]
     assert out["metadata"]["color_scheme"] == "supersetColors"
+
+
+def test_a_new_asset_gets_a_readable_stable_file_name():
+    uuid = "6e0b5f2a-1111-4222-8333-444455556666"
+    known = {"aaaa": Path("charts/hotspot_cell_map.yaml")}
+    assert export_name("charts", Path("/x/charts/20.yaml"), {"uuid": uuid}, known) == Path(
+        "charts/chart_6e0b5f2a.yaml"
+    )  # a Chinese title: Superset left only the id
+    assert export_name("charts", Path("/x/charts/Gi_41.yaml"), {"uuid": uuid}, known) == Path(
+        "charts/chart_6e0b5f2a.yaml"
+    )
+    assert export_name(
+        "datasets",
+        Path("/x/datasets/citybrain_marts/vehicle_tracks_by_day_15.yaml"),
+        {"uuid": uuid},
+        {},
+    ) == Path("datasets/citybrain_marts/vehicle_tracks_by_day.yaml")
+    assert export_name(
+        "charts", Path("/x/charts/Street_ranking_7.yaml"), {"uuid": "aaaa"}, known
+    ) == (
+        Path("charts/hotspot_cell_map.yaml")  # the name in git wins
+    )
