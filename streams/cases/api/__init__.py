@@ -47,9 +47,8 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -57,11 +56,26 @@ import orjson
 from citybrain import auth
 from citybrain.categories import CATEGORIES
 from citybrain.contracts.base import isoformat_utc
+from streams.cases.api.model import (
+    API_PREFIX,
+    MAX_BODY_BYTES,
+    ApiConfig,
+    ApiError,
+    Call,
+    CaseStore,
+    Endpoint,
+    Handler,
+    Param,
+    Produce,
+    Request,
+    Response,
+    StoreUnavailable,
+    error,
+)
 from streams.cases.checks import Refusal, refusal_for
 from streams.cases.classify import Urgency
 from streams.cases.commands import MAX_POSTPONEMENT_HOURS, Command
-from streams.cases.deadlines import WorkCalendar
-from streams.cases.limits import DEFAULT_TIME_LIMITS, TimeLimit, case_deadline_at
+from streams.cases.limits import case_deadline_at
 from streams.cases.transitions import FINAL_STATES, RULES, Name, Role, State, commands_allowed
 
 if TYPE_CHECKING:
@@ -71,8 +85,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
-MAX_BODY_BYTES = 64 * 1024
+
 MAX_PAGE_SIZE = 500
 MAX_OFFSET = 1_000_000
 MAX_TOP = 50
@@ -164,15 +177,6 @@ def body_fields(name: Name) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return RULES[name].required, optional
 
 
-@dataclass(frozen=True)
-class Param:
-    """One query parameter: its JSON Schema and what it does."""
-
-    name: str
-    schema: dict[str, Any]
-    description: str
-
-
 LIST_PARAMS: tuple[Param, ...] = (
     Param(
         "status",
@@ -198,121 +202,6 @@ SUMMARY_PARAMS: tuple[Param, ...] = (
     Param("date", {"type": "string", "format": "date"}, "local day of 'today' counts"),
     Param("top", {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": 5}, ""),
 )
-
-
-class ApiError(Exception):
-    """A refusal: HTTP status, machine code and message."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = dict(headers or {})
-
-
-class StoreUnavailable(Exception):
-    """The case tables cannot be read or the command topic not written right now."""
-
-
-class CaseStore(Protocol):
-    """What the handlers need from the case engine."""
-
-    def get(self, case_id: str) -> Mapping[str, Any] | None: ...
-
-    def cases(self) -> Iterable[Mapping[str, Any]]: ...
-
-    def history(self, case_id: str) -> Sequence[Mapping[str, Any]]: ...
-
-    async def send(self, command: Command) -> None: ...
-
-
-@dataclass(frozen=True)
-class Request:
-    """One HTTP request; ``query`` maps names to every value given."""
-
-    method: str
-    path: str
-    query: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    body: bytes = b""
-    authorization: str | None = None
-
-
-@dataclass(frozen=True)
-class Response:
-    """Status, JSON-serialisable body and extra headers."""
-
-    status: int
-    body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Produce:
-    """A handler's decision to send ``command``, answering ``response`` once it is sent."""
-
-    command: Command
-    response: Response
-
-
-@dataclass(frozen=True)
-class ApiConfig:
-    """Secret, revocations and the SLA tables the API computes deadlines with."""
-
-    secret: str | None = field(default=None, repr=False)
-    revocations: auth.RevocationList = field(default_factory=auth.RevocationList)
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    limits: Mapping[tuple[str, Urgency], TimeLimit] = field(
-        default_factory=lambda: DEFAULT_TIME_LIMITS
-    )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ApiConfig:
-        """Secret and revocation list from settings; default calendar and limits."""
-        revocations = auth.RevocationList(settings.api_revoked, path=settings.api_revoked_file)
-        return cls(secret=settings.api_secret, revocations=revocations)
-
-
-@dataclass(frozen=True)
-class Call:
-    """A routed, authenticated, validated request, as handlers see it."""
-
-    params: Mapping[str, str]
-    query: Mapping[str, Any]
-    body: Mapping[str, Any]
-    claims: auth.Claims | None
-    store: CaseStore
-    config: ApiConfig
-    now_at: datetime
-
-
-Handler = Callable[[Call], "Response | Produce"]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One operation: method, path template, who may call it, inputs and handler."""
-
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    roles: frozenset[str] | None  # None: public
-    status: int
-    response: str  # name of the response schema in the OpenAPI document
-    handler: Handler
-    params: tuple[Param, ...] = ()
-    command: Name | None = None  # POSTs issuing a command take its payload as body
-
-
-def error(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> Response:
-    """The JSON error response."""
-    return Response(status, {"error": code, "message": message}, dict(headers or {}))
-
-
-# ---------------------------------------------------------------- validation
 
 
 def _pattern_ok(pattern: str, value: str) -> bool:
@@ -418,9 +307,6 @@ def parse_body(endpoint: Endpoint, raw: bytes) -> dict[str, Any]:
     return doc
 
 
-# ---------------------------------------------------------------- case views
-
-
 def _state(case: Mapping[str, Any]) -> State | None:
     try:
         return State(case.get("state"))
@@ -492,9 +378,6 @@ def _visible_case(call: Call) -> Mapping[str, Any]:
         )
         raise ApiError(404, "unknown_case", f"no case {case_id!r}{scope}")
     return case
-
-
-# ---------------------------------------------------------------- handlers
 
 
 def get_case(call: Call) -> Response:
@@ -775,9 +658,6 @@ COMMANDS_PATH = "/cases/{case_id}/commands/{name}"
 PATH_PARAMS: dict[str, dict[str, Any]] = {"case_id": {"type": "string", "pattern": ID_PATTERN}}
 
 
-# ---------------------------------------------------------------- routing and handling
-
-
 def _match(template: str, path: str) -> dict[str, str] | None:
     want, got = template.strip("/").split("/"), path.strip("/").split("/")
     if len(want) != len(got):
@@ -887,9 +767,6 @@ async def handle(
         return error(exc.status, exc.code, exc.message, exc.headers)
     except StoreUnavailable as exc:
         return error(503, "unavailable", f"case engine unavailable: {exc}", {"Retry-After": "5"})
-
-
-# ---------------------------------------------------------------- faust binding
 
 
 class EngineStore:
@@ -1015,3 +892,63 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
 
         async def options(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
             return await answer(self, request)
+
+
+__all__ = [
+    "ALL_ROLES",
+    "API_PREFIX",
+    "CLOCK_STATES",
+    "COMMANDS_PATH",
+    "DEPARTMENT_PATTERN",
+    "ENDPOINTS",
+    "FIELDS",
+    "GRID_PATTERN",
+    "HUMAN_COMMANDS",
+    "ID_PATTERN",
+    "LIST_PARAMS",
+    "MAX_BODY_BYTES",
+    "MAX_OFFSET",
+    "MAX_PAGE_SIZE",
+    "MAX_TOP",
+    "OTHER_FIELD",
+    "PATH_PARAMS",
+    "REPORT_CASE_NAMESPACE",
+    "REPORT_OPTIONAL",
+    "SEND_TIMEOUT_S",
+    "SUMMARY_PARAMS",
+    "SUMMARY_ROLES",
+    "URGENT",
+    "ApiConfig",
+    "ApiError",
+    "Call",
+    "CaseStore",
+    "Endpoint",
+    "EngineStore",
+    "Handler",
+    "Param",
+    "Produce",
+    "Request",
+    "Response",
+    "StoreUnavailable",
+    "authenticate",
+    "body_fields",
+    "can_see",
+    "case_events",
+    "case_view",
+    "create_case",
+    "deadline_of",
+    "error",
+    "field_schema",
+    "get_case",
+    "handle",
+    "is_overdue",
+    "issue_command",
+    "list_cases",
+    "openapi_document",
+    "parse_body",
+    "parse_query",
+    "register_api",
+    "route",
+    "summary",
+    "value_problem",
+]
