@@ -42,12 +42,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import re
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -72,9 +70,26 @@ from streams.cases.api.model import (
     StoreUnavailable,
     error,
 )
+from streams.cases.api.schema import (
+    DEPARTMENT_PATTERN,
+    FIELDS,
+    GRID_PATTERN,
+    ID_PATTERN,
+    LIST_PARAMS,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    MAX_TOP,
+    OTHER_FIELD,
+    PATH_PARAMS,
+    REPORT_OPTIONAL,
+    SUMMARY_PARAMS,
+    body_fields,
+    field_schema,
+)
+from streams.cases.api.validation import parse_body, parse_query, value_problem
 from streams.cases.checks import Refusal, refusal_for
 from streams.cases.classify import Urgency
-from streams.cases.commands import MAX_POSTPONEMENT_HOURS, Command
+from streams.cases.commands import Command
 from streams.cases.limits import case_deadline_at
 from streams.cases.transitions import FINAL_STATES, RULES, Name, Role, State, commands_allowed
 
@@ -85,226 +100,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-
-MAX_PAGE_SIZE = 500
-MAX_OFFSET = 1_000_000
-MAX_TOP = 50
 SEND_TIMEOUT_S = 10.0
 REPORT_CASE_NAMESPACE = uuid.UUID("0b6f3c1e-9d2a-4f7b-8e55-6a1c2d3e4f50")
 CLOCK_STATES = frozenset({State.DISPATCHED, State.POSTPONEMENT_REQUESTED})  # department's clock
 URGENT = frozenset({Urgency.URGENT.value, Urgency.EMERGENCY.value})
 ALL_ROLES = frozenset(auth.API_ROLES)
 SUMMARY_ROLES = frozenset({Role.LEADER.value, Role.ADMIN.value})
-
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
-DEPARTMENT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-GRID_PATTERN = r"^[0-9]{14,15}$"
-
-
-def _list_pattern(values: Iterable[str]) -> str:
-    one = "|".join(sorted(values))
-    return f"^({one})(,({one}))*$"
-
-
-def _text(max_chars: int, description: str) -> dict[str, Any]:
-    return {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": max_chars,
-        "pattern": r"\S",
-        "description": description,
-    }
-
-
-# JSON Schema of every body field the API accepts (payload fields of commands + command_id)
-FIELDS: dict[str, dict[str, Any]] = {
-    "command_id": {
-        "type": "string",
-        "pattern": ID_PATTERN,
-        "description": "client-chosen id that makes a retried request harmless",
-    },
-    "category": {"type": "string", "enum": sorted(CATEGORIES), "description": "citybrain category"},
-    "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "WGS-84 latitude, °"},
-    "lng": {
-        "type": "number",
-        "minimum": -180,
-        "maximum": 180,
-        "description": "WGS-84 longitude, °",
-    },
-    "urgency": {
-        "type": "string",
-        "enum": [u.value for u in Urgency],
-        "description": "requested urgency; the category's default applies when higher",
-    },
-    "grid_code": {
-        "type": "string",
-        "pattern": GRID_PATTERN,
-        "description": "unit grid code (单元网格, 14 or 15 digits)",
-    },
-    "description": {"type": "string", "maxLength": 2000, "description": "what the reporter saw"},
-    "reason": _text(1000, "why (required by returns, rejections, suspensions, cancellations)"),
-    "feedback": _text(2000, "what the department did (处理反馈)"),
-    "department_id": {
-        "type": "string",
-        "pattern": DEPARTMENT_PATTERN,
-        "description": "the department to dispatch to",
-    },
-    "signal_id": {
-        "type": "string",
-        "pattern": ID_PATTERN,
-        "description": "id of the further report or alert of the same problem",
-    },
-    "hours": {
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "maximum": MAX_POSTPONEMENT_HOURS,
-        "description": "extension asked for, hours on the case's clock",
-    },
-}
-REPORT_OPTIONAL = ("urgency", "grid_code", "description")
-# a field a newer core requires that FIELDS does not describe yet: any short text
-OTHER_FIELD: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 1000}
-
-
-def field_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of body field ``name``."""
-    return FIELDS.get(name, OTHER_FIELD)
-
-
-def body_fields(name: Name) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(required, optional) body fields of the request that issues command ``name``."""
-    optional = ("command_id", *(REPORT_OPTIONAL if name is Name.REPORT else ()))
-    return RULES[name].required, optional
-
-
-LIST_PARAMS: tuple[Param, ...] = (
-    Param(
-        "status",
-        {"type": "string", "pattern": _list_pattern(s.value for s in State)},
-        "case states, comma-separated",
-    ),
-    Param("department", {"type": "string", "pattern": DEPARTMENT_PATTERN}, "assigned department"),
-    Param(
-        "category",
-        {"type": "string", "pattern": _list_pattern(CATEGORIES)},
-        "categories, comma-separated",
-    ),
-    Param("grid", {"type": "string", "pattern": GRID_PATTERN}, "unit grid code"),
-    Param(
-        "overdue", {"type": "boolean"}, "only cases past (true) or within (false) their deadline"
-    ),
-    Param("from", {"type": "string", "format": "date-time"}, "reported at or after (with zone)"),
-    Param("to", {"type": "string", "format": "date-time"}, "reported before (with zone)"),
-    Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}, ""),
-    Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}, ""),
-)
-SUMMARY_PARAMS: tuple[Param, ...] = (
-    Param("date", {"type": "string", "format": "date"}, "local day of 'today' counts"),
-    Param("top", {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": 5}, ""),
-)
-
-
-def _pattern_ok(pattern: str, value: str) -> bool:
-    anchored_end = pattern.endswith("$") and value.endswith("\n")  # Python's $ allows "\n"
-    return re.search(pattern, value) is not None and not anchored_end
-
-
-def value_problem(schema: Mapping[str, Any], value: Any) -> str | None:
-    """Why ``value`` does not match ``schema`` (the JSON Schema subset used here), or None."""
-    kind = schema["type"]
-    if kind == "boolean":
-        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
-    if kind == "string":
-        if not isinstance(value, str):
-            return f"must be a string, got {type(value).__name__}"
-        if "enum" in schema and value not in schema["enum"]:
-            return f"must be one of {', '.join(schema['enum'])}, got {value!r}"
-        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", math.inf):
-            return f"must have {schema.get('minLength', 0)}-{schema.get('maxLength')} characters"
-        if "pattern" in schema and not _pattern_ok(schema["pattern"], value):
-            return f"must match {schema['pattern']}, got {value[:80]!r}"
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"must be a number, got {type(value).__name__}"
-    if kind == "integer" and not isinstance(value, int):
-        return "must be an integer"
-    if not math.isfinite(value):
-        return "must be finite"
-    low, high = schema.get("minimum", -math.inf), schema.get("maximum", math.inf)
-    above = schema.get("exclusiveMinimum", -math.inf)
-    if not (low <= value <= high and value > above):
-        bound = f"> {above}" if "exclusiveMinimum" in schema else f">= {low}"
-        return f"must be {bound} and <= {high}, got {value}"
-    return None
-
-
-def _query_value(param: Param, text: str) -> Any:
-    kind, fmt = param.schema["type"], param.schema.get("format")
-    try:
-        if kind == "integer":
-            if not re.fullmatch(r"-?[0-9]{1,12}", text):
-                raise ValueError
-            value: Any = int(text)
-        elif kind == "boolean":
-            value = {"true": True, "false": False}[text]
-        elif fmt == "date-time":
-            value = datetime.fromisoformat(text)
-            if value.tzinfo is None:
-                raise ApiError(400, "invalid_request", f"'{param.name}' needs a zone: {text!r}")
-            return value
-        elif fmt == "date":
-            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-                raise ValueError
-            return date.fromisoformat(text)
-        else:
-            value = text
-    except (KeyError, ValueError, OverflowError):
-        expected = fmt or kind
-        raise ApiError(400, "invalid_request", f"'{param.name}' must be {expected}") from None
-    if (problem := value_problem(param.schema, value)) is not None:
-        raise ApiError(400, "invalid_request", f"'{param.name}' {problem}")
-    return value
-
-
-def parse_query(params: Sequence[Param], query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """Validated query values (defaults filled in); ApiError 400 for anything unexpected."""
-    known = {p.name: p for p in params}
-    if unknown := sorted(set(query) - set(known)):
-        allowed = ", ".join(known) or "none"
-        raise ApiError(400, "invalid_request", f"unknown query parameter {unknown[0]!r}; {allowed}")
-    parsed: dict[str, Any] = {}
-    for name, param in known.items():
-        values = query.get(name, ())
-        if len(values) > 1:
-            raise ApiError(400, "invalid_request", f"query parameter '{name}' given twice")
-        if values:
-            parsed[name] = _query_value(param, values[0])
-        elif "default" in param.schema:
-            parsed[name] = param.schema["default"]
-    return parsed
-
-
-def parse_body(endpoint: Endpoint, raw: bytes) -> dict[str, Any]:
-    """The validated JSON body of a command-issuing POST ({} for others)."""
-    if endpoint.command is None:
-        return {}
-    try:
-        doc = orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_request", f"body is not JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ApiError(400, "invalid_request", "body must be a JSON object")
-    required, optional = body_fields(endpoint.command)
-    if unknown := sorted(set(doc) - set(required) - set(optional)):
-        allowed = ", ".join((*required, *optional))
-        raise ApiError(400, "invalid_request", f"unknown field {unknown[0]!r}; allowed: {allowed}")
-    for name in required:
-        if name not in doc:
-            raise ApiError(400, "invalid_request", f"'{endpoint.command}' needs field '{name}'")
-    for name, value in doc.items():
-        if (problem := value_problem(field_schema(name), value)) is not None:
-            raise ApiError(400, "invalid_request", f"field '{name}' {problem}")
-    return doc
 
 
 def _state(case: Mapping[str, Any]) -> State | None:
@@ -655,7 +456,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 COMMANDS_PATH = "/cases/{case_id}/commands/{name}"
-PATH_PARAMS: dict[str, dict[str, Any]] = {"case_id": {"type": "string", "pattern": ID_PATTERN}}
 
 
 def _match(template: str, path: str) -> dict[str, str] | None:
