@@ -87,11 +87,20 @@ from streams.cases.api.schema import (
     field_schema,
 )
 from streams.cases.api.validation import parse_body, parse_query, value_problem
+from streams.cases.api.views import (
+    CLOCK_STATES,
+    aware_datetime,
+    can_see,
+    case_view,
+    deadline_of,
+    is_overdue,
+    state_of,
+    visible_case,
+)
 from streams.cases.checks import Refusal, refusal_for
 from streams.cases.classify import Urgency
 from streams.cases.commands import Command
-from streams.cases.limits import case_deadline_at
-from streams.cases.transitions import FINAL_STATES, RULES, Name, Role, State, commands_allowed
+from streams.cases.transitions import FINAL_STATES, RULES, Name, Role
 
 if TYPE_CHECKING:
     import faust
@@ -102,93 +111,20 @@ log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 10.0
 REPORT_CASE_NAMESPACE = uuid.UUID("0b6f3c1e-9d2a-4f7b-8e55-6a1c2d3e4f50")
-CLOCK_STATES = frozenset({State.DISPATCHED, State.POSTPONEMENT_REQUESTED})  # department's clock
+
 URGENT = frozenset({Urgency.URGENT.value, Urgency.EMERGENCY.value})
 ALL_ROLES = frozenset(auth.API_ROLES)
 SUMMARY_ROLES = frozenset({Role.LEADER.value, Role.ADMIN.value})
 
 
-def _state(case: Mapping[str, Any]) -> State | None:
-    try:
-        return State(case.get("state"))
-    except ValueError:
-        return None
-
-
-def _time(text: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def deadline_of(case: Mapping[str, Any], config: ApiConfig) -> datetime | None:
-    """The current department's deadline, or None (not dispatched, or no time limit).
-
-    The engine's own ``deadline_at`` (its policy's calendar and limits) when
-    the case carries one, else computed with the API's calendar and limits.
-    """
-    if "deadline_at" in case:
-        return _time(case["deadline_at"])
-    try:
-        return case_deadline_at(case, calendar=config.calendar, limits=config.limits)
-    except (KeyError, TypeError, ValueError, OverflowError):
-        return None
-
-
-def is_overdue(case: Mapping[str, Any], config: ApiConfig, now_at: datetime) -> bool:
-    """True while a department holds the case past its deadline (or the engine marked it)."""
-    if _state(case) not in CLOCK_STATES:
-        return False
-    if case.get("overdue") is True:
-        return True
-    deadline = deadline_of(case, config)
-    return deadline is not None and now_at > deadline
-
-
-def can_see(case: Mapping[str, Any], claims: auth.Claims) -> bool:
-    """Department handlers see their department's cases; every other role sees all."""
-    if claims.role != Role.DEPARTMENT_HANDLER:
-        return True
-    return case.get("department_id") == claims.department_id
-
-
-def case_view(case: Mapping[str, Any], call: Call) -> dict[str, Any]:
-    """A case as the API shows it: state, deadline, overdue flag, the caller's commands."""
-    assert call.claims is not None
-    view = {k: v for k, v in case.items() if k != "command_ids"}
-    deadline = deadline_of(case, call.config)
-    state = _state(case)
-    view["deadline_at"] = None if deadline is None else isoformat_utc(deadline)
-    view["overdue_now"] = is_overdue(case, call.config, call.now_at)
-    allowed = [] if state is None else commands_allowed(state, Role(call.claims.role))
-    view["commands_allowed"] = [n.value for n in allowed]
-    return view
-
-
-def _visible_case(call: Call) -> Mapping[str, Any]:
-    assert call.claims is not None
-    case_id = call.params["case_id"]
-    case = call.store.get(case_id)
-    if case is None or not can_see(case, call.claims):
-        scope = (
-            f" among department {call.claims.department_id}'s cases"
-            if call.claims.role == Role.DEPARTMENT_HANDLER
-            else ""
-        )
-        raise ApiError(404, "unknown_case", f"no case {case_id!r}{scope}")
-    return case
-
-
 def get_case(call: Call) -> Response:
     """GET /cases/{case_id}."""
-    return Response(200, case_view(_visible_case(call), call))
+    return Response(200, case_view(visible_case(call), call))
 
 
 def case_events(call: Call) -> Response:
     """GET /cases/{case_id}/events: accepted transitions, oldest first."""
-    case = _visible_case(call)
+    case = visible_case(call)
     events = sorted(call.store.history(case["case_id"]), key=lambda e: e.get("version", 0))
     return Response(200, {"case_id": case["case_id"], "events": list(events)})
 
@@ -205,7 +141,7 @@ def _matches(case: Mapping[str, Any], q: Mapping[str, Any], call: Call) -> bool:
     if "overdue" in q and is_overdue(case, call.config, call.now_at) != q["overdue"]:
         return False
     if "from" in q or "to" in q:
-        reported_at = _time(case.get("reported_at"))
+        reported_at = aware_datetime(case.get("reported_at"))
         if reported_at is None:
             return False
         if "from" in q and reported_at < q["from"]:
@@ -257,7 +193,7 @@ def _refusal_response(refusal: Refusal) -> Response:
 
 def _accepted(command: Command, case: Mapping[str, Any] | None, *, applied: bool) -> Response:
     url = f"{API_PREFIX}/cases/{command.case_id}"
-    unchanged = None if case is None else _state(case)
+    unchanged = None if case is None else state_of(case)
     expected = RULES[Name(command.name)].to_state or unchanged
     body = {
         "status": "already_applied" if applied else "accepted",
@@ -310,7 +246,7 @@ def issue_command(name: Name) -> Handler:
     """The handler of POST /cases/{case_id}/commands/<name>."""
 
     def handler(call: Call) -> Response | Produce:
-        case = _visible_case(call)
+        case = visible_case(call)
         command_id = call.body.get("command_id") or uuid.uuid4().hex
         return _produce(case, _command(call, name, case["case_id"], command_id))
 
@@ -329,13 +265,13 @@ def summary(call: Call) -> Response:
     overdue = urgent = 0
     supervisors: dict[str, Counter[str]] = {}
     for case in call.store.cases():
-        state = _state(case)
+        state = state_of(case)
         if state is not None and state not in FINAL_STATES:
             open_by_state[state.value] += 1
             open_by_category[str(case.get("category"))] += 1
             urgent += case.get("urgency") in URGENT
             overdue += is_overdue(case, call.config, call.now_at)
-        reported_at = _time(case.get("reported_at"))
+        reported_at = aware_datetime(case.get("reported_at"))
         if reported_at is None or reported_at.astimezone(zone).date() != day:
             continue
         sources[str(case.get("source"))] += 1
