@@ -42,18 +42,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
 from citybrain import auth
-from citybrain.categories import CATEGORIES
-from citybrain.contracts.base import isoformat_utc
+from streams.cases.api.handlers import (
+    URGENT,
+    case_events,
+    get_case,
+    list_cases,
+    openapi_document,
+    summary,
+)
+from streams.cases.api.issuing import REPORT_CASE_NAMESPACE, create_case, issue_command
 from streams.cases.api.model import (
     API_PREFIX,
     MAX_BODY_BYTES,
@@ -89,18 +93,13 @@ from streams.cases.api.schema import (
 from streams.cases.api.validation import parse_body, parse_query, value_problem
 from streams.cases.api.views import (
     CLOCK_STATES,
-    aware_datetime,
     can_see,
     case_view,
     deadline_of,
     is_overdue,
-    state_of,
-    visible_case,
 )
-from streams.cases.checks import Refusal, refusal_for
-from streams.cases.classify import Urgency
 from streams.cases.commands import Command
-from streams.cases.transitions import FINAL_STATES, RULES, Name, Role
+from streams.cases.transitions import RULES, Name, Role
 
 if TYPE_CHECKING:
     import faust
@@ -110,211 +109,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 10.0
-REPORT_CASE_NAMESPACE = uuid.UUID("0b6f3c1e-9d2a-4f7b-8e55-6a1c2d3e4f50")
 
-URGENT = frozenset({Urgency.URGENT.value, Urgency.EMERGENCY.value})
 ALL_ROLES = frozenset(auth.API_ROLES)
 SUMMARY_ROLES = frozenset({Role.LEADER.value, Role.ADMIN.value})
-
-
-def get_case(call: Call) -> Response:
-    """GET /cases/{case_id}."""
-    return Response(200, case_view(visible_case(call), call))
-
-
-def case_events(call: Call) -> Response:
-    """GET /cases/{case_id}/events: accepted transitions, oldest first."""
-    case = visible_case(call)
-    events = sorted(call.store.history(case["case_id"]), key=lambda e: e.get("version", 0))
-    return Response(200, {"case_id": case["case_id"], "events": list(events)})
-
-
-def _matches(case: Mapping[str, Any], q: Mapping[str, Any], call: Call) -> bool:
-    if "status" in q and case.get("state") not in q["status"].split(","):
-        return False
-    if "category" in q and case.get("category") not in q["category"].split(","):
-        return False
-    if "department" in q and case.get("department_id") != q["department"]:
-        return False
-    if "grid" in q and case.get("grid_code") != q["grid"]:
-        return False
-    if "overdue" in q and is_overdue(case, call.config, call.now_at) != q["overdue"]:
-        return False
-    if "from" in q or "to" in q:
-        reported_at = aware_datetime(case.get("reported_at"))
-        if reported_at is None:
-            return False
-        if "from" in q and reported_at < q["from"]:
-            return False
-        if "to" in q and reported_at >= q["to"]:
-            return False
-    return True
-
-
-def list_cases(call: Call) -> Response:
-    """GET /cases: filtered, newest report first, one page."""
-    assert call.claims is not None
-    q = dict(call.query)
-    if call.claims.role == Role.DEPARTMENT_HANDLER:
-        own = call.claims.department_id
-        if q.setdefault("department", own) != own:
-            raise ApiError(
-                403,
-                "department_not_allowed",
-                f"a department handler lists only department {own}'s cases",
-            )
-    if "from" in q and "to" in q and q["from"] >= q["to"]:
-        raise ApiError(400, "invalid_request", "'from' must be before 'to'")
-    found = [c for c in call.store.cases() if can_see(c, call.claims) and _matches(c, q, call)]
-    found.sort(key=lambda c: (str(c.get("reported_at") or ""), str(c.get("case_id"))), reverse=True)
-    page = found[q["offset"] : q["offset"] + q["limit"]]
-    return Response(
-        200,
-        {
-            "items": [case_view(c, call) for c in page],
-            "total": len(found),
-            "limit": q["limit"],
-            "offset": q["offset"],
-        },
-    )
-
-
-def _refusal_response(refusal: Refusal) -> Response:
-    status = {
-        "no_case": 404,
-        "unknown_command": 404,
-        "case_exists": 409,
-        "invalid_state": 409,
-        "role_not_allowed": 403,
-        "wrong_department": 403,
-    }.get(refusal.code, 400)
-    return error(status, refusal.code, refusal.reason)
-
-
-def _accepted(command: Command, case: Mapping[str, Any] | None, *, applied: bool) -> Response:
-    url = f"{API_PREFIX}/cases/{command.case_id}"
-    unchanged = None if case is None else state_of(case)
-    expected = RULES[Name(command.name)].to_state or unchanged
-    body = {
-        "status": "already_applied" if applied else "accepted",
-        "case_id": command.case_id,
-        "command_id": command.command_id,
-        "command": command.name,
-        "expected_state": None if expected is None else expected.value,
-        "case_url": url,
-    }
-    return Response(202, body, {"Location": url})
-
-
-def _produce(case: Mapping[str, Any] | None, command: Command) -> Response | Produce:
-    if case is not None and command.command_id in (case.get("command_ids") or ()):
-        return _accepted(command, case, applied=True)  # a retry of a command already applied
-    if refusal := refusal_for(case, command):
-        return _refusal_response(refusal)
-    return Produce(command, _accepted(command, case, applied=False))
-
-
-def _command(call: Call, name: Name, case_id: str, command_id: str) -> Command:
-    assert call.claims is not None
-    payload = {k: v for k, v in call.body.items() if k != "command_id"}
-    return Command(
-        command_id=command_id,
-        case_id=case_id,
-        name=name.value,
-        actor=call.claims.subject,
-        role=call.claims.role,
-        at=call.now_at,
-        department_id=call.claims.department_id,
-        payload=payload,
-    )
-
-
-def create_case(call: Call) -> Response | Produce:
-    """POST /cases: a manual report (上报) opens a new case."""
-    assert call.claims is not None
-    given = call.body.get("command_id")
-    if given is None:
-        command_id, case_id = uuid.uuid4().hex, f"case-{uuid.uuid4().hex[:20]}"
-    else:
-        seed = f"{call.claims.subject}|{given}"
-        command_id, case_id = given, f"case-{uuid.uuid5(REPORT_CASE_NAMESPACE, seed).hex[:20]}"
-    command = _command(call, Name.REPORT, case_id, command_id)
-    return _produce(call.store.get(case_id), command)
-
-
-def issue_command(name: Name) -> Handler:
-    """The handler of POST /cases/{case_id}/commands/<name>."""
-
-    def handler(call: Call) -> Response | Produce:
-        case = visible_case(call)
-        command_id = call.body.get("command_id") or uuid.uuid4().hex
-        return _produce(case, _command(call, name, case["case_id"], command_id))
-
-    handler.__name__ = f"issue_{name.value}"
-    return handler
-
-
-def summary(call: Call) -> Response:
-    """GET /summary: what a leader (值班长 / 指挥长) looks at first."""
-    zone = ZoneInfo(call.config.calendar.timezone)
-    day = call.query.get("date") or call.now_at.astimezone(zone).date()
-    open_by_state: Counter[str] = Counter()
-    open_by_category: Counter[str] = Counter()
-    today_by_category: Counter[str] = Counter()
-    sources: Counter[str] = Counter()
-    overdue = urgent = 0
-    supervisors: dict[str, Counter[str]] = {}
-    for case in call.store.cases():
-        state = state_of(case)
-        if state is not None and state not in FINAL_STATES:
-            open_by_state[state.value] += 1
-            open_by_category[str(case.get("category"))] += 1
-            urgent += case.get("urgency") in URGENT
-            overdue += is_overdue(case, call.config, call.now_at)
-        reported_at = aware_datetime(case.get("reported_at"))
-        if reported_at is None or reported_at.astimezone(zone).date() != day:
-            continue
-        sources[str(case.get("source"))] += 1
-        today_by_category[str(case.get("category"))] += 1
-        history = call.store.history(str(case.get("case_id")))
-        opened = next((e for e in history if e.get("command") == Name.REPORT), None)
-        if opened is not None and opened.get("role") == Role.SUPERVISOR:
-            counts = supervisors.setdefault(str(opened.get("actor")), Counter())
-            counts["reports"] += 1
-            counts["registered"] += any(e.get("command") == Name.REGISTER for e in history)
-    ranked = sorted(today_by_category, key=lambda c: (-today_by_category[c], c))
-    body = {
-        "as_of": isoformat_utc(call.now_at),
-        "date": day.isoformat(),
-        "timezone": call.config.calendar.timezone,
-        "open": sum(open_by_state.values()),
-        "open_by_state": dict(sorted(open_by_state.items())),
-        "overdue": overdue,
-        "urgent": urgent,
-        "reported": sum(sources.values()),
-        "sources": dict(sorted(sources.items())),
-        "top_categories": [
-            {
-                "category": c,
-                "name": CATEGORIES.get(c, c),
-                "reported": today_by_category[c],
-                "open": open_by_category[c],
-            }
-            for c in ranked[: call.query["top"]]
-        ],
-        "supervisors": [
-            {"supervisor": actor, "reports": n["reports"], "registered": n["registered"]}
-            for actor, n in sorted(supervisors.items(), key=lambda kv: (-kv[1]["reports"], kv[0]))
-        ],
-    }
-    return Response(200, body)
-
-
-def openapi_document(call: Call) -> Response:
-    """GET /openapi.json."""
-    from streams.cases.openapi import document  # openapi reads this module's tables
-
-    return Response(200, document())
 
 
 def _roles(name: Name) -> frozenset[str]:
