@@ -38,25 +38,20 @@ between; GET the case to see the result. A client may send its own
 the subject and that id, so a retried report opens one case.
 """
 
+# The package's modules, each importing only those above it:
+#   model       requests, responses, errors, endpoint records (plain data)
+#   schema      JSON Schemas of body fields, query and path parameters
+#   validation  queries and bodies checked against those schemas
+#   views       cases as the API shows them; department scope
+#   handlers    the read handlers; issuing: the command handlers
+#   endpoints   the endpoint table; routing: route, authenticate, handle
+#   binding     faust tables, command topic and aiohttp view (the I/O)
+# Below: the names other code uses; the rest are in their modules.
+
 from __future__ import annotations
 
-from streams.cases.api.binding import SEND_TIMEOUT_S, EngineStore, register_api
-from streams.cases.api.endpoints import (
-    ALL_ROLES,
-    COMMANDS_PATH,
-    ENDPOINTS,
-    HUMAN_COMMANDS,
-    SUMMARY_ROLES,
-)
-from streams.cases.api.handlers import (
-    URGENT,
-    case_events,
-    get_case,
-    list_cases,
-    openapi_document,
-    summary,
-)
-from streams.cases.api.issuing import REPORT_CASE_NAMESPACE, create_case, issue_command
+from streams.cases.api.binding import EngineStore, register_api
+from streams.cases.api.endpoints import ENDPOINTS, HUMAN_COMMANDS
 from streams.cases.api.model import (
     API_PREFIX,
     MAX_BODY_BYTES,
@@ -65,71 +60,37 @@ from streams.cases.api.model import (
     Call,
     CaseStore,
     Endpoint,
-    Handler,
     Param,
     Produce,
     Request,
     Response,
     StoreUnavailable,
-    error,
 )
 from streams.cases.api.routing import authenticate, handle, route
 from streams.cases.api.schema import (
-    DEPARTMENT_PATTERN,
     FIELDS,
-    GRID_PATTERN,
-    ID_PATTERN,
     LIST_PARAMS,
-    MAX_OFFSET,
-    MAX_PAGE_SIZE,
-    MAX_TOP,
-    OTHER_FIELD,
     PATH_PARAMS,
-    REPORT_OPTIONAL,
     SUMMARY_PARAMS,
     body_fields,
     field_schema,
 )
-from streams.cases.api.validation import parse_body, parse_query, value_problem
-from streams.cases.api.views import (
-    CLOCK_STATES,
-    can_see,
-    case_view,
-    deadline_of,
-    is_overdue,
-)
 
 __all__ = [
-    "ALL_ROLES",
     "API_PREFIX",
-    "CLOCK_STATES",
-    "COMMANDS_PATH",
-    "DEPARTMENT_PATTERN",
     "ENDPOINTS",
     "FIELDS",
-    "GRID_PATTERN",
     "HUMAN_COMMANDS",
-    "ID_PATTERN",
     "LIST_PARAMS",
     "MAX_BODY_BYTES",
-    "MAX_OFFSET",
-    "MAX_PAGE_SIZE",
-    "MAX_TOP",
-    "OTHER_FIELD",
     "PATH_PARAMS",
-    "REPORT_CASE_NAMESPACE",
-    "REPORT_OPTIONAL",
-    "SEND_TIMEOUT_S",
     "SUMMARY_PARAMS",
-    "SUMMARY_ROLES",
-    "URGENT",
     "ApiConfig",
     "ApiError",
     "Call",
     "CaseStore",
     "Endpoint",
     "EngineStore",
-    "Handler",
     "Param",
     "Produce",
     "Request",
@@ -137,23 +98,8 @@ __all__ = [
     "StoreUnavailable",
     "authenticate",
     "body_fields",
-    "can_see",
-    "case_events",
-    "case_view",
-    "create_case",
-    "deadline_of",
-    "error",
     "field_schema",
-    "get_case",
     "handle",
-    "is_overdue",
-    "issue_command",
-    "list_cases",
-    "openapi_document",
-    "parse_body",
-    "parse_query",
     "register_api",
     "route",
-    "summary",
-    "value_problem",
 ]
