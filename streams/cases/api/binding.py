@@ -1,8 +1,9 @@
 """The case API on a faust worker: the engine's tables as the store, aiohttp requests in.
 
-The only module here that does I/O: it reads the faust tables, produces to
-``cases.commands`` and serves :func:`~streams.cases.api.routing.handle` on
-the worker's web server.
+:class:`EngineStore` is the :class:`~streams.cases.api.model.CaseStore` over
+the engine's faust tables and the ``cases.commands`` topic; the rest of the
+package reaches them only through that protocol. :func:`register_api` serves
+:func:`~streams.cases.api.routing.handle` on the worker's web server.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Cases as the API shows them: deadline, overdue flag, allowed commands, department scope.
 
-Pure functions of a case (the engine's dict), the caller's claims and the time.
+Pure functions of a case (the engine's dict), the caller's claims and the time;
+:func:`visible_case` also looks the path's case up in the store.
 """
 
 from __future__ import annotations
