@@ -20,6 +20,7 @@ from test_case_api_support import (
 
 from citybrain.settings import load
 from streams.cases import api
+from streams.cases.api import binding
 
 
 def settings(tmp_path, **env):
@@ -151,7 +152,7 @@ async def test_a_handler_bug_is_a_json_500_not_a_crash(store, tmp_path, monkeypa
     async def broken(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(api, "handle", broken)
+    monkeypatch.setattr(binding, "handle", broken)  # the name the aiohttp view calls
     async with TestClient(TestServer(app.web.web_app)) as client:
         response = await client.get("/api/v1/cases")
         assert response.status == 500

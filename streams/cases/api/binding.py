@@ -1,0 +1,162 @@
+"""The case API on a faust worker: the engine's tables as the store, aiohttp requests in.
+
+:class:`EngineStore` is the :class:`~streams.cases.api.model.CaseStore` over
+the engine's faust tables and the ``cases.commands`` topic; the rest of the
+package reaches them only through that protocol. :func:`register_api` serves
+:func:`~streams.cases.api.routing.handle` on the worker's web server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from streams.cases.api.model import (
+    API_PREFIX,
+    MAX_BODY_BYTES,
+    ApiConfig,
+    Request,
+    StoreUnavailable,
+    error,
+)
+from streams.cases.api.routing import handle
+from streams.cases.commands import Command
+
+if TYPE_CHECKING:
+    import faust
+
+    from citybrain.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT_S = 10.0
+
+
+class EngineStore:
+    """The engine's faust tables and command topic as a :class:`CaseStore`.
+
+    Reads see the partitions this worker holds: run one worker, or send
+    each request to the worker that holds the case (not done here).
+    """
+
+    def __init__(self, engine: Any, *, ready: Callable[[], bool] = lambda: True) -> None:
+        self.engine = engine
+        self.ready = ready
+
+    def _read(self, read: Callable[[], Any]) -> Any:
+        if not self.ready():
+            raise StoreUnavailable("case tables are being restored; retry shortly")
+        try:
+            return read()
+        except Exception as exc:  # a table that cannot be read now
+            raise StoreUnavailable(f"case tables cannot be read: {exc!r}") from exc
+
+    def get(self, case_id: str) -> Mapping[str, Any] | None:
+        return self._read(lambda: self.engine.table.get(case_id))
+
+    def cases(self) -> list[Mapping[str, Any]]:
+        return self._read(lambda: list(self.engine.table.values()))
+
+    def history(self, case_id: str) -> Sequence[Mapping[str, Any]]:
+        return self._read(lambda: self.engine.history.get(case_id)) or []
+
+    async def send(self, command: Command) -> None:
+        topic = self.engine.commands
+        doc = command.to_dict()
+        raw = getattr(topic, "value_serializer", None) == "raw"
+        try:
+            sent: Awaitable[Any] = await topic.send(
+                key=command.case_id, value=orjson.dumps(doc) if raw else doc
+            )
+            await asyncio.wait_for(sent, SEND_TIMEOUT_S)  # acknowledged by Kafka
+        except Exception as exc:  # any producer failure means "not sent"
+            raise StoreUnavailable(f"command not sent: {exc!r}") from exc
+
+
+async def _read_body(request: Any) -> bytes:
+    """At most MAX_BODY_BYTES + 1 bytes of the body (enough to tell it is too large)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return b"x" * (MAX_BODY_BYTES + 1)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:
+        chunk = await request.content.read(MAX_BODY_BYTES + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
+    """Serve the case API under /api/v1 on the worker's web server.
+
+    ``engine`` has ``table`` (cases), ``history`` (case_history) and
+    ``commands`` (the cases.commands topic). Refuses to start when faust's own
+    ``/table`` pages are on: they would serve case data without a token.
+    """
+    import faust
+
+    if app.conf.web_tables_enabled:
+        raise RuntimeError(
+            "faust's /table/ pages would serve case data without a token: "
+            "create the app with web_tables_enabled=False"
+        )
+    config = ApiConfig.from_settings(settings)
+    store = EngineStore(
+        engine,
+        ready=lambda: (
+            not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
+        ),
+    )
+
+    async def answer(view: faust.web.View, request: Any) -> faust.web.Response:
+        try:
+            query: dict[str, list[str]] = {}
+            for key, value in request.query.items():
+                query.setdefault(key, []).append(value)
+            call = Request(
+                request.method,
+                request.path,
+                query,
+                await _read_body(request),
+                request.headers.get("Authorization"),
+            )
+            response = await handle(call, store, config, now_at=datetime.now(UTC))
+        except Exception:
+            log.exception("case API request failed: %s %s", request.method, request.path)
+            response = error(500, "internal_error", "the case API failed; see the worker's log")
+        return view.bytes(
+            orjson.dumps(response.body, default=str),
+            content_type="application/json",
+            status=response.status,
+            headers=dict(response.headers),
+        )
+
+    @app.page(API_PREFIX + r"/{tail:[\s\S]*}", name="case_api")  # any path, newlines too
+    class CaseApi(faust.web.View):
+        async def get(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def head(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def post(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def put(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def patch(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def delete(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
+
+        async def options(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
+            return await answer(self, request)
