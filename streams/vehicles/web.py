@@ -28,7 +28,8 @@ import orjson
 
 from citybrain import auth
 from citybrain.settings import Settings
-from streams.cases.api import ApiConfig, ApiError, authenticate, error
+from streams.cases.api.model import ApiConfig, ApiError, error
+from streams.cases.api.routing import authenticate
 from streams.vehicles.fleet import Fleet
 
 OFFLINE_AFTER_S = 600.0
