@@ -20,12 +20,14 @@ from citybrain.topics import rejected as rejected_topic
 from dashboards.serve import serve
 from pipelines import processes
 from pipelines.broker import LocalBroker
+from pipelines.desk import work_the_day
 from pipelines.lag import wait_caught_up
 from pipelines.plan import run_plan
 from pipelines.replay import ReplayStats, replay
 from pipelines.scenarios.demo_county import Scenario
 from pipelines.scenarios.demo_county.reference import export as export_reference
 from pipelines.topics_admin import create_topics
+from streams.cases import wire
 from streams.sink.agents import LANDED_TOPICS, SINK_APP_SUFFIX
 from warehouse.landing import view_name
 
@@ -88,6 +90,7 @@ def run_demo(
     on_progress=None,
     log=print,
     dashboards: bool = True,
+    desk: bool = True,
 ) -> DemoSummary:
     """Run the demo; leaves the broker and Superset running and stops the worker and sink."""
     address = LocalBroker(settings).start()
@@ -111,6 +114,13 @@ def run_demo(
             "waiting for the worker and the sink to catch up"
         )
         asyncio.run(wait_caught_up(address, consumer_groups(settings), timeout_s=600))
+        if desk:
+            cases_groups = {settings.app_id: (wire.ALERTS, wire.PLACES, wire.COMMANDS)}
+            asyncio.run(wait_caught_up(address, cases_groups, timeout_s=600))
+            sent = asyncio.run(work_the_day(settings, scenario, bootstrap=address))
+            log(f"duty desk: {sent} commands (call takers, dispatchers, departments, supervisors)")
+            asyncio.run(wait_caught_up(address, cases_groups, timeout_s=600))
+            asyncio.run(wait_caught_up(address, consumer_groups(settings), timeout_s=600))
         for child in children:
             if not child.alive():
                 raise RuntimeError(f"{child.name} died:\n{child.log_tail()}")

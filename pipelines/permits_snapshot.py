@@ -37,14 +37,14 @@ def latest_versions(values: Iterable[bytes | None]) -> tuple[list[dict[str, Any]
     return list(latest.values()), invalid
 
 
-async def read_all(bootstrap: str, *, poll_ms: int = 500) -> list[bytes | None]:
-    """Every record value of ``permits`` up to the end offsets seen at start, per partition."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=f"permits-snapshot-{uuid.uuid4()}"
-    )
+async def read_all(
+    bootstrap: str, *, topic: str = permit.TOPIC, poll_ms: int = 500
+) -> list[bytes | None]:
+    """Every record value of ``topic`` up to the end offsets seen at start, per partition."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"read-all-{uuid.uuid4()}")
     await consumer.start()
     try:
-        tps = [TopicPartition(permit.TOPIC, p) for p in range(spec(permit.TOPIC).partitions)]
+        tps = [TopicPartition(topic, p) for p in range(spec(topic).partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
