@@ -135,7 +135,7 @@ def _handle_and_verify(case: _Case, department_id: str) -> None:
                 "rework", supervisor, "supervisor", (10, 90), reason="核查未通过：现场仍有问题"
             )
             continue
-        if case.send("verify", supervisor, "supervisor", (10, 90)):
+        if case.send("verify", supervisor, "supervisor", (10, 180)):
             case.send("close", LEADER, "leader", (5, 30))
         return
 
