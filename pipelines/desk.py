@@ -16,7 +16,6 @@ from aiokafka import AIOKafkaProducer
 from citybrain.categories import REPORT_CATEGORIES
 from citybrain.reference import read_table
 from citybrain.settings import Settings
-from pipelines.permits_snapshot import read_all
 from pipelines.scenarios.demo_county import Scenario
 from pipelines.scenarios.demo_county.clock import day_start_utc
 from pipelines.scenarios.demo_county.duty_desk import (
@@ -24,6 +23,7 @@ from pipelines.scenarios.demo_county.duty_desk import (
     desk_commands,
     supervisor_reports,
 )
+from pipelines.topic_read import read_all
 from streams.cases import wire
 
 

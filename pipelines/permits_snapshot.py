@@ -11,16 +11,13 @@ the permit contract are counted and left out (they are in
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from citybrain.contracts import ContractViolation, decode, permit
 from citybrain.reference import write_tables
-from citybrain.topics import spec
+from pipelines.topic_read import read_all
 
 
 def latest_versions(values: Iterable[bytes | None]) -> tuple[list[dict[str, Any]], int]:
@@ -37,29 +34,8 @@ def latest_versions(values: Iterable[bytes | None]) -> tuple[list[dict[str, Any]
     return list(latest.values()), invalid
 
 
-async def read_all(
-    bootstrap: str, *, topic: str = permit.TOPIC, poll_ms: int = 500
-) -> list[bytes | None]:
-    """Every record value of ``topic`` up to the end offsets seen at start, per partition."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"read-all-{uuid.uuid4()}")
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(spec(topic).partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        values: list[bytes | None] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            batch = await consumer.getmany(*tps, timeout_ms=poll_ms)
-            for tp, records in batch.items():
-                values += [r.value for r in records if r.offset < ends[tp]]
-        return values
-    finally:
-        await consumer.stop()
-
-
 async def snapshot(bootstrap: str, reference_dir: Path) -> tuple[Path, int, int]:
     """Write the permits reference file from the topic; (path, permits, invalid records)."""
-    rows, invalid = latest_versions(await read_all(bootstrap))
+    rows, invalid = latest_versions(await read_all(bootstrap, topic=permit.TOPIC))
     (path,) = write_tables(reference_dir, {"permits": rows})
     return path, len(rows), invalid

@@ -4,7 +4,9 @@ The demo day's ``hydro.readings`` are replayed in two parts, to 15:30 local
 (the storm's peak) and then to midnight. After each part the CAP feed must
 hold exactly the alerts the pure flood core expects at that moment, every
 CAP schema-valid; the SSE stream, opened before the replay, must deliver
-every expected message, each alert's messages in their order.
+every expected message, each alert's messages in their order, and resume
+after a Last-Event-ID; and the case engine in the same worker must turn every
+red warning into a case.
 """
 
 import asyncio
@@ -28,7 +30,9 @@ from pipelines.replay import replay
 from pipelines.scenarios.demo_county import build
 from pipelines.scenarios.demo_county.clock import at_local_hour
 from pipelines.scenarios.demo_county.reference import export
+from pipelines.topic_read import read_all
 from pipelines.topics_admin import create_topics
+from streams.cases import wire
 from streams.flood import watch
 from streams.flood.agents import load_stations
 from streams.flood.cap import CAP_NS
@@ -186,8 +190,21 @@ async def test_flood_demo_storm_reaches_the_cap_feed_and_the_sse_stream(settings
             ) as refused:
                 assert refused.status == 400
                 assert "Last-Event-ID" in await refused.text()
+
+            # the case engine in the same worker turns every red warning into a case
+            case_groups = {settings.app_id: [wire.ALERTS, wire.PLACES]}
+            await wait_caught_up(settings.broker, case_groups, timeout_s=60, poll_s=0.5)
+            case_events = [
+                orjson.loads(v) for v in await read_all(settings.broker, topic=wire.EVENTS)
+            ]
     finally:
         worker.stop()
+
+    signals = {e["payload"].get("signal_id") for e in case_events}
+    red = {m["alert_id"] for m in all_messages if m["level"] == "red"}
+    assert red and {f"alert:{alert_id}" for alert_id in red} <= signals
+    flood_cases = {e["case_id"] for e in case_events if e["payload"].get("source") == "flood"}
+    assert flood_cases  # opened by the engine itself, one per place (later alerts link to it)
 
     # nothing lost, nothing repeated (partitions interleave by batch, so compare as multisets)
     assert Counter(e["data"] for e in again.events) == Counter(e["data"] for e in sse.events[half:])
