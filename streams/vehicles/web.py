@@ -5,8 +5,10 @@
   combined with AND): ``type`` (sanitation | enforcement | muck_truck |
   emergency), ``bbox`` (``south,west,north,east`` in WGS-84 degrees),
   ``cells`` (comma-separated H3 cells of any resolution that must contain
-  the position), ``offline_s`` (seconds without a fix after which a vehicle
-  is offline; default OFFLINE_AFTER_S = 600, against the worker's clock);
+  the position), ``offline`` (``true``: only offline vehicles, ``false``:
+  only online ones), ``offline_s`` (seconds without a fix after which a
+  vehicle is offline, against the worker's clock; default
+  ``CITYBRAIN_VEHICLE_OFFLINE_S``, 600);
 - ``GET /vehicles/positions/{vehicle_id}``: one vehicle (404 if it never reported);
 - ``GET /vehicles/tracks/{vehicle_id}?start=&end=&tolerance_m=``: playback of
   one vehicle's landed fixes in [start, end] (:mod:`streams.vehicles.playback`),
@@ -74,9 +76,11 @@ def position(
     }
 
 
-def parse_filters(query: Mapping[str, str]) -> dict[str, Any]:
+def parse_filters(
+    query: Mapping[str, str], *, offline_s: float = OFFLINE_AFTER_S
+) -> dict[str, Any]:
     """Filters from query parameters; ValueError with the reason for a bad one."""
-    filters: dict[str, Any] = {"offline_s": OFFLINE_AFTER_S}
+    filters: dict[str, Any] = {"offline_s": offline_s}
     if kind := query.get("type"):
         if kind not in VEHICLE_TYPES:
             raise ValueError(f"type must be one of {', '.join(sorted(VEHICLE_TYPES))}")
@@ -86,8 +90,10 @@ def parse_filters(query: Mapping[str, str]) -> dict[str, Any]:
             south, west, north, east = (float(v) for v in box.split(","))
         except ValueError:
             raise ValueError("bbox must be south,west,north,east in degrees") from None
-        if not (south <= north and west <= east):
-            raise ValueError("bbox must have south <= north and west <= east")
+        if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+            raise ValueError(
+                "bbox must have -90 <= south <= north <= 90, -180 <= west <= east <= 180"
+            )
         filters["bbox"] = (south, west, north, east)
     if cells := query.get("cells"):
         found = [c.strip() for c in cells.split(",") if c.strip()]
@@ -99,12 +105,20 @@ def parse_filters(query: Mapping[str, str]) -> dict[str, Any]:
             filters["offline_s"] = float(offline)
         except ValueError:
             raise ValueError("offline_s must be a number of seconds") from None
+        if not filters["offline_s"] > 0:
+            raise ValueError("offline_s must be a positive number of seconds")
+    if (wanted := query.get("offline")) is not None:
+        if wanted not in ("true", "false"):
+            raise ValueError("offline must be true or false")
+        filters["is_offline"] = wanted == "true"
     return filters
 
 
 def matches(view: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
     """True when a position view passes every filter."""
     if "vehicle_type" in filters and view["vehicle_type"] != filters["vehicle_type"]:
+        return False
+    if "is_offline" in filters and view["is_offline"] != filters["is_offline"]:
         return False
     if "bbox" in filters:
         south, west, north, east = filters["bbox"]
@@ -165,12 +179,13 @@ def answer(
     fleet: Fleet,
     config: ApiConfig,
     now_s: float,
+    offline_s: float = OFFLINE_AFTER_S,
 ) -> tuple[int, Any, dict[str, str]]:
     """(status, JSON body, headers) of one request under /vehicles/positions."""
     if refused := refusal(authorization, config=config, now_s=now_s):
         return refused
     try:
-        filters = parse_filters(query)
+        filters = parse_filters(query, offline_s=offline_s)
     except ValueError as exc:
         return 400, {"error": "invalid_query", "message": str(exc)}, {}
     found = positions(values, fleet, filters, now_s=now_s)
@@ -236,6 +251,7 @@ def register(app: Any, table: Any, fleet: Fleet, settings: Settings) -> None:
             fleet=fleet,
             config=config,
             now_s=time.time(),
+            offline_s=settings.vehicle_offline_s,
         )
         return view.bytes(
             orjson.dumps(body), content_type="application/json", status=status, headers=headers

@@ -152,3 +152,31 @@ def test_track_refusals(tmp_path):
     status, body, _ = track("s1", {**ok, "end": "2026-07-17T00:00:00Z"}, tmp_path)
     assert (status, body["error"]) == (400, "invalid_query") and "24 hours" in body["message"]
     assert track("s1", {"start": "noon", "end": ok["end"]}, tmp_path)[0] == 400
+
+
+def test_offline_filter_and_the_configured_offline_time():
+    assert [v["vehicle_id"] for v in call(query={"offline": "true"})[1]] == ["s1"]
+    assert [v["vehicle_id"] for v in call(query={"offline": "false"})[1]] == ["m1"]
+    assert call(query={"offline": "maybe"})[0] == 400
+    assert call(query={"offline_s": "0"})[0] == 400
+    assert call(query={"bbox": "95,120,96,121"})[0] == 400
+    configured = answer(
+        (),
+        {"offline": "true"},
+        token(),
+        values=VALUES,
+        fleet=Fleet(vehicles=VEHICLES, permits=[]),
+        config=ApiConfig(secret=SECRET),
+        now_s=NOW.timestamp(),
+        offline_s=30.0,
+    )
+    assert [v["vehicle_id"] for v in configured[1]] == ["m1", "s1"]
+
+
+def test_settings_read_the_vehicle_knobs():
+    from citybrain.settings import load
+
+    got = load({"HOME": "/x", "CITYBRAIN_VEHICLE_OFFLINE_S": "120", "CITYBRAIN_SWEEP_MAX_KMH": "9"})
+    assert (got.vehicle_offline_s, got.sweep_max_kmh, got.sweep_over_s) == (120.0, 9.0, 60.0)
+    with pytest.raises(ValueError, match="CITYBRAIN_SWEEP_OVER_S"):
+        load({"HOME": "/x", "CITYBRAIN_SWEEP_OVER_S": "-5"})
