@@ -102,7 +102,10 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(
     await create_topics(settings.broker, registry(settings.app_id))
     scenario = build()
     fleet = [{**v, "vehicle_id": fresh(v["vehicle_id"])} for v in scenario.vehicles]
-    write_tables(settings.reference_path, {"vehicles": fleet, "permits": scenario.permits})
+    write_tables(
+        settings.reference_path,
+        {"vehicles": fleet, "permits": scenario.permits, "zones": scenario.zones},
+    )
     # broken records stay in: they must not stop the worker
     fixes = [fresh_fix(m) if m.valid else m for m in scenario.messages if m.topic == gps.TOPIC]
     planted = planted_violations(fleet)
@@ -150,7 +153,8 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(
         v: t.isoformat() for v, t in last.items()
     }
     # and the worker sent exactly what the pure core computes, field for field
-    _, expected, _ = Fleet(vehicles=fleet, permits=scenario.permits).replay(rows_of(fixes))
+    core = Fleet(vehicles=fleet, permits=scenario.permits, zones=scenario.zones)
+    _, expected, _ = core.replay(rows_of(fixes))
     sent = [
         d
         for d in docs
