@@ -22,6 +22,11 @@ import polars as pl
 from citybrain.contracts import gps
 from warehouse.landing import hour_dir
 
+
+class LandingUnreadable(Exception):
+    """A landing file could not be read (the reason is the message)."""
+
+
 COLUMNS = ("event_id", "event_at", "vehicle_id", "lat", "lng", "speed_kmh", "heading_deg")
 
 
@@ -38,7 +43,10 @@ def hour_dirs(landing_dir: Path, *, start: datetime, end: datetime) -> list[Path
 def vehicle_fixes(
     landing_dir: Path, *, vehicle_id: str, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
-    """Landed fixes of ``vehicle_id`` with ``start <= event_at <= end`` (file order)."""
+    """Landed fixes of ``vehicle_id`` with ``start <= event_at <= end`` (file order).
+
+    Raises :class:`LandingUnreadable` when a file of the range cannot be read.
+    """
     files = [
         str(path)
         for directory in hour_dirs(landing_dir, start=start, end=end)
@@ -47,14 +55,17 @@ def vehicle_fixes(
     ]
     if not files:
         return []
-    frame = (
-        pl.scan_parquet(files)
-        .select(COLUMNS)
-        .filter(
-            (pl.col("vehicle_id") == vehicle_id)
-            & (pl.col("event_at") >= start)
-            & (pl.col("event_at") <= end)
+    try:
+        frame = (
+            pl.scan_parquet(files)
+            .select(COLUMNS)
+            .filter(
+                (pl.col("vehicle_id") == vehicle_id)
+                & (pl.col("event_at") >= start)
+                & (pl.col("event_at") <= end)
+            )
+            .collect()
         )
-        .collect()
-    )
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise LandingUnreadable(f"gps.fixes landing {start:%Y-%m-%dT%H} ...: {exc}") from exc
     return frame.to_dicts()

@@ -15,8 +15,9 @@
   ordered, cleaned and simplified by Douglas–Peucker to ``tolerance_m``
   metres; 404 ``unknown_vehicle`` for a vehicle not in the reference table,
   400 ``invalid_query`` for a missing or zone-less time, ``end`` not after
-  ``start``, a range over 24 h or a tolerance outside 0–1,000 m. Read from
-  the Parquet landing (:mod:`streams.vehicles.landed`), in a thread.
+  ``start``, a range over 24 h or a tolerance outside 0–1,000 m; 503
+  ``landing_unreadable`` when a landing file cannot be read. Read from the
+  Parquet landing (:mod:`streams.vehicles.landed`), in a thread.
 
 Callers send ``Authorization: Bearer <token>`` (``citybrain token issue``):
 any role of the case API may read positions; without ``CITYBRAIN_API_SECRET``
@@ -219,7 +220,10 @@ def answer_track(
         request = playback.parse_request(query)
     except ValueError as exc:
         return 400, {"error": "invalid_query", "message": str(exc)}, {}
-    rows = read(vehicle_id=vehicle_id, start=request["start"], end=request["end"])
+    try:
+        rows = read(vehicle_id=vehicle_id, start=request["start"], end=request["end"])
+    except landed.LandingUnreadable as exc:
+        return 503, {"error": "landing_unreadable", "message": str(exc)}, {}
     vehicle = fleet.vehicles[vehicle_id]
     return (
         200,

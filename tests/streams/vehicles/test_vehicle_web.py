@@ -180,3 +180,12 @@ def test_settings_read_the_vehicle_knobs():
     assert (got.vehicle_offline_s, got.sweep_max_kmh, got.sweep_over_s) == (120.0, 9.0, 60.0)
     with pytest.raises(ValueError, match="CITYBRAIN_SWEEP_OVER_S"):
         load({"HOME": "/x", "CITYBRAIN_SWEEP_OVER_S": "-5"})
+
+
+def test_an_unreadable_landing_file_is_503_not_a_crash(tmp_path):
+    hour = tmp_path / "gps.fixes" / "date=2026-07-15" / "hour=00"
+    hour.mkdir(parents=True)
+    (hour / "part-0-0-broken.parquet").write_bytes(b"PAR1 not really parquet")
+    ok = {"start": "2026-07-15T00:00:00Z", "end": "2026-07-15T01:00:00Z"}
+    status, body, _ = track("s1", ok, tmp_path)
+    assert (status, body["error"]) == (503, "landing_unreadable")
