@@ -172,3 +172,10 @@ def test_patrol_coverage_is_the_pure_computation_per_shift(demo):
         for e in expected
     ]
     assert {shift for _, _, shift, *_ in got} == {"day", "evening"}
+
+
+def test_the_demo_sweepers_keep_to_the_sweeping_limit(demo):
+    scenario, rows, _, con = demo
+    sweepers = {v["vehicle_id"] for v in scenario.vehicles if v["vehicle_type"] == "sanitation"}
+    assert max(r["speed_kmh"] for r in rows if r["vehicle_id"] in sweepers) < 15.0
+    assert con.execute("SELECT COUNT(*) FROM marts.sweeper_speeding_violations").fetchone() == (0,)
