@@ -13,7 +13,6 @@ rule family per batch:
   alerting once sustained for ``sweep_over_s``;
 - other vehicles: no rules.
 
-:meth:`Fleet.judge` and
 :meth:`Fleet.replay` runs rows through :func:`streams.vehicles.episodes.step`
 without Kafka, as the agent does — for tests, backfills and the benchmark.
 """
