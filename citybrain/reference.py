@@ -18,6 +18,9 @@ Tables and their keys (extra keys are kept):
   lat, lng, warning_level_m, guaranteed_level_m
 - ``permits``: rows of the permit contract (``citybrain.contracts.permit``);
   the vehicles worker builds muck-transport corridors from them at start
+- ``zones``: zone_id, kind, name, polygon_wkt (WGS-84), time_windows (local,
+  ``HH:MM-HH:MM,…``; empty: always), vehicle_types (comma-separated; empty:
+  muck_truck): areas those vehicles may not enter (``streams.vehicles.zones``)
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-TABLES: tuple[str, ...] = ("grids", "departments", "cameras", "vehicles", "stations", "permits")
+TABLES: tuple[str, ...] = (
+    "grids",
+    "departments",
+    "cameras",
+    "vehicles",
+    "stations",
+    "permits",
+    "zones",
+)
 
 Row = dict[str, Any]
 

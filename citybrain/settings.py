@@ -24,6 +24,9 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_API_REVOKED | empty | revoked API token ids, comma-separated |
 | CITYBRAIN_API_REVOKED_FILE | none | revoked API token ids, one a line (re-read on change) |
 | CITYBRAIN_CASE_POLICY | none: the defaults | case engine policy YAML (``policy.example.yaml``) |
+| CITYBRAIN_VEHICLE_OFFLINE_S | ``600`` | seconds without a fix after which a vehicle is offline |
+| CITYBRAIN_SWEEP_MAX_KMH | ``15`` | speed limit of a sanitation vehicle while sweeping, km/h |
+| CITYBRAIN_SWEEP_OVER_S | ``60`` | seconds above the sweeping limit before it is a breach |
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class Settings:
     api_revoked: frozenset[str] = frozenset()
     api_revoked_file: Path | None = None
     case_policy_path: Path | None = None
+    vehicle_offline_s: float = 600.0
+    sweep_max_kmh: float = 15.0
+    sweep_over_s: float = 60.0
 
     @property
     def reference_path(self) -> Path:
@@ -89,6 +95,13 @@ def _bounds(text: str) -> tuple[float, float, float, float]:
     if not (south < north and west < east):
         raise ValueError(f"CITYBRAIN_AREA_BOUNDS must be south,west,north,east; got {text!r}")
     return south, west, north, east
+
+
+def _positive(env: Mapping[str, str], var: str, default: float) -> float:
+    value = float(env.get(var) or default)
+    if not value > 0:
+        raise ValueError(f"{var} must be a positive number; got {env.get(var)!r}")
+    return value
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
@@ -130,4 +143,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         case_policy_path=Path(env["CITYBRAIN_CASE_POLICY"])
         if env.get("CITYBRAIN_CASE_POLICY")
         else None,
+        vehicle_offline_s=_positive(env, "CITYBRAIN_VEHICLE_OFFLINE_S", 600.0),
+        sweep_max_kmh=_positive(env, "CITYBRAIN_SWEEP_MAX_KMH", 15.0),
+        sweep_over_s=_positive(env, "CITYBRAIN_SWEEP_OVER_S", 60.0),
     )

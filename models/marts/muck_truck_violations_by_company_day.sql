@@ -11,7 +11,7 @@ MODEL (
     unique_combination_of_columns(columns := (company, violation_date)),
     accepted_range(column := violation_count, min_v := 1)
   ),
-  description 'Per muck-transport company and local day: violations (episodes), by rule (no permit, outside hours, off route), and distinct trucks involved'
+  description 'Per muck-transport company and local day: violations (episodes), by rule (no permit, outside hours, off route, forbidden zone), and distinct trucks involved'
 );
 
 WITH violations AS (
@@ -25,6 +25,7 @@ SELECT
   COUNT(*) FILTER (WHERE violation_rule = 'no_permit')::BIGINT AS no_permit_count,
   COUNT(*) FILTER (WHERE violation_rule = 'outside_window')::BIGINT AS outside_window_count,
   COUNT(*) FILTER (WHERE violation_rule = 'off_route')::BIGINT AS off_route_count,
+  COUNT(*) FILTER (WHERE violation_rule = 'forbidden_zone')::BIGINT AS forbidden_zone_count,
   COUNT(DISTINCT vehicle_id)::BIGINT AS vehicle_count
 FROM violations
 GROUP BY COALESCE(company, 'unknown'), violation_date

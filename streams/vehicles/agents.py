@@ -10,9 +10,11 @@ checked against the permit corridors in one vectorised pass
 id, co-partitioned with ``gps.fixes``, whose key is the vehicle id).
 
 Corridors come from the ``permits`` reference table (``citybrain reference
-permits`` writes it from the compacted ``permits`` topic). The file is
-re-read when it changes (checked before each batch); a file that cannot be
-read keeps the corridors in use and is logged.
+permits`` writes it from the compacted ``permits`` topic), forbidden zones
+from the ``zones`` table. Both files are re-read when either changes (checked
+before each batch); a file that cannot be read keeps the rules in use and is
+logged. The sweeping limit comes from settings (``CITYBRAIN_SWEEP_MAX_KMH``,
+``CITYBRAIN_SWEEP_OVER_S``).
 
 **Exact under at-least-once delivery**, as the flood agent: per batch, read
 the values, step, send every alert and wait for Kafka's acknowledgement, and
@@ -41,7 +43,7 @@ from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.faust_compat import event_context
 from streams.guard import or_exit
-from streams.vehicles import episodes, web
+from streams.vehicles import episodes, sweeping, web
 from streams.vehicles.fleet import Fleet
 
 TABLE = "vehicles"
@@ -51,26 +53,45 @@ BATCH_WITHIN_S = 0.2
 
 
 class PermitsFile:
-    """The reference file ``permits``: a new Fleet whenever the file changed since last asked."""
+    """The reference files ``permits`` and ``zones``: a new Fleet whenever either changed."""
 
-    def __init__(self, reference_dir: Path, vehicles: Sequence[Mapping[str, Any]]) -> None:
+    FILES = ("permits", "zones")
+
+    def __init__(
+        self,
+        reference_dir: Path,
+        vehicles: Sequence[Mapping[str, Any]],
+        *,
+        sweep_max_kmh: float = sweeping.SWEEP_MAX_KMH,
+        sweep_over_s: float = sweeping.SWEEP_OVER_S,
+    ) -> None:
         self.reference_dir = reference_dir
         self.vehicles = list(vehicles)
-        self.stamp: tuple[int, int] | None = self._stamp()
+        self.sweep = {"sweep_max_kmh": sweep_max_kmh, "sweep_over_s": sweep_over_s}
+        self.stamp = self._stamp()
 
-    def _stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = path_of(self.reference_dir, "permits").stat()
-        except FileNotFoundError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size)
+    def _stamp(self) -> tuple[tuple[int, int] | None, ...]:
+        stamps = []
+        for table in self.FILES:
+            try:
+                stat = path_of(self.reference_dir, table).stat()
+            except FileNotFoundError:
+                stamps.append(None)
+                continue
+            stamps.append((stat.st_mtime_ns, stat.st_size))
+        return tuple(stamps)
 
     def fleet(self) -> Fleet:
-        """The fleet with the file's permits now (reference.ReferenceError for a bad file)."""
-        return Fleet(vehicles=self.vehicles, permits=read_table(self.reference_dir, "permits"))
+        """The fleet with the files' permits and zones now (reference.ReferenceError if bad)."""
+        return Fleet(
+            vehicles=self.vehicles,
+            permits=read_table(self.reference_dir, "permits"),
+            zones=read_table(self.reference_dir, "zones"),
+            **self.sweep,
+        )
 
     def changed(self) -> Fleet | None:
-        """A fleet with the new permits when the file changed, else None."""
+        """A fleet with the new permits and zones when a file changed, else None."""
         stamp = self._stamp()
         if stamp == self.stamp:
             return None
@@ -100,9 +121,10 @@ class VehicleWatch:
         """Judge fixes with ``fleet`` from now on."""
         self.fleet = fleet
         self.stats["corridors"] = len(fleet.index.corridors)
+        self.stats["zones"] = len(fleet.zones.zones)
         self.stats["unusable_permits"] = len(fleet.unusable_permits)
         for reason in fleet.unusable_permits:
-            log.warning("vehicles: muck permit left out of the corridors: %s", reason)
+            log.warning("vehicles: permit or zone left out of the rules: %s", reason)
 
     def reload_permits(self) -> None:
         """Use the permits file's new content, if it changed; keep the old on a bad file."""
@@ -143,7 +165,9 @@ class VehicleWatch:
                 if key not in before:
                     with event_context(event):
                         before[key] = after[key] = self.table.get(key)
-                stepped = episodes.step(after[key], row, compliance=rules)
+                stepped = episodes.step(
+                    after[key], row, compliance=rules, sustain_s=self.fleet.sustain_s
+                )
                 after[key], last[key] = stepped.value, event
                 self.stats[stepped.verdict] += 1
                 messages += [self.fleet.alert(opened, key) for opened in stepped.opened]
@@ -174,7 +198,10 @@ def build(app: faust.App, settings: Settings) -> VehicleWatch:
     )
     table = app.Table(TABLE, partitions=partitions, key_type=str, value_type=None)
     permits_file = PermitsFile(
-        settings.reference_path, read_table(settings.reference_path, "vehicles")
+        settings.reference_path,
+        read_table(settings.reference_path, "vehicles"),
+        sweep_max_kmh=settings.sweep_max_kmh,
+        sweep_over_s=settings.sweep_over_s,
     )
     watch = VehicleWatch(
         table=table, out=out, fleet=permits_file.fleet(), permits_file=permits_file

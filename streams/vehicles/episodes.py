@@ -18,6 +18,14 @@ and then steps each rule's episode with its compliance (``kind`` broken,
 - an episode closes once the vehicle has been compliant for ``clear_s``
   (default 300 s; crossing another stretch of its own corridor does not end
   a detour) or has not breached for ``gap_s``.
+
+A rule given a duration in ``sustain_s`` (the sweeper speed rule) alerts only
+once it has been broken on consecutive fixes for at least that long: until
+then its episode is *pending* (no ``alert_id``) and holds the breaching fixes
+(up to ``EVIDENCE_MAX_FIXES``, the latest kept); any compliant fix, or more
+than ``PENDING_GAP_S`` (default 120 s) between two breaching fixes, drops it.
+The alert then carries those fixes as evidence and its id the time of the
+first; the open episode keeps no fixes.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ from streams.vehicles.tracks import KEPT, Fix, verdict
 
 GAP_S = 900.0
 CLEAR_S = 300.0
+PENDING_GAP_S = 120.0
+EVIDENCE_MAX_FIXES = 20
 UNJUDGED = "unjudged"
 
 
@@ -57,16 +67,31 @@ def alert_id(*, vehicle_id: str, kind: str, at_s: float) -> str:
 
 
 def _episode(
-    old: Mapping[str, Any] | None, *, breach: bool, at_s: float, gap_s: float, clear_s: float
+    old: Mapping[str, Any] | None,
+    *,
+    breach: bool,
+    at_s: float,
+    fix: Mapping[str, Any],
+    gap_s: float,
+    clear_s: float,
+    sustain_s: float,
 ):
-    """(new episode or None, True when a new episode opened)."""
-    if old is not None and at_s - old["violating_s"] > gap_s:
-        old = None
+    """(new episode or None, True when it opens now: the alert is due)."""
+    pending = old is not None and "alert_id" not in old
+    if old is not None and at_s - old["violating_s"] > (PENDING_GAP_S if pending else gap_s):
+        old, pending = None, False
     if breach:
         if old is None:
-            return {"started_s": at_s, "violating_s": at_s, "compliant_s": None}, True
-        return {**old, "violating_s": at_s, "compliant_s": None}, False
-    if old is None:
+            new = {"started_s": at_s, "violating_s": at_s, "compliant_s": None}
+            if sustain_s > 0:
+                new["evidence"] = [fix]
+        elif pending:
+            evidence = [*old["evidence"], fix][-EVIDENCE_MAX_FIXES:]
+            new = {**old, "violating_s": at_s, "evidence": evidence}
+        else:
+            return {**old, "violating_s": at_s, "compliant_s": None}, False
+        return new, at_s - new["started_s"] >= sustain_s
+    if old is None or pending:
         return None, False
     since = old["compliant_s"]
     if since is None:
@@ -81,11 +106,14 @@ def step(
     compliance: Mapping[str, str | None] | None = None,
     gap_s: float = GAP_S,
     clear_s: float = CLEAR_S,
+    sustain_s: Mapping[str, float] | None = None,
 ) -> Step:
     """Apply one ``gps.fixes`` row; ``compliance`` maps each checked rule to its outcome.
 
     ``compliance`` is ``{rule: rule}`` for the rule broken, ``{rule: None}`` for
     the rules kept and ``UNJUDGED`` for rules not judged; ``None`` checks nothing.
+    ``sustain_s`` gives rules that must hold for a duration (seconds) before
+    they alert; others alert on their first breaching fix.
     """
     old = dict(value or {"last": None, "episodes": {}})
     at_s = row["event_at"].timestamp()
@@ -110,11 +138,27 @@ def step(
         if outcome == UNJUDGED:
             continue
         episode, is_new = _episode(
-            episodes.get(kind), breach=outcome == kind, at_s=at_s, gap_s=gap_s, clear_s=clear_s
+            episodes.get(kind),
+            breach=outcome == kind,
+            at_s=at_s,
+            fix=last,
+            gap_s=gap_s,
+            clear_s=clear_s,
+            sustain_s=(sustain_s or {}).get(kind, 0.0),
         )
         if is_new:
-            episode["alert_id"] = alert_id(vehicle_id=row["vehicle_id"], kind=kind, at_s=at_s)
-            opened.append({"kind": kind, "alert_id": episode["alert_id"], "fix": last})
+            evidence = episode.pop("evidence", None) or [last]
+            episode["alert_id"] = alert_id(
+                vehicle_id=row["vehicle_id"], kind=kind, at_s=episode["started_s"]
+            )
+            opened.append(
+                {
+                    "kind": kind,
+                    "alert_id": episode["alert_id"],
+                    "fix": evidence[0],  # the first breaching fix
+                    "evidence": evidence,
+                }
+            )
         if episode is None:
             episodes.pop(kind, None)
         else:

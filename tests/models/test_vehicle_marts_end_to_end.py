@@ -24,6 +24,7 @@ from streams.intake.validate import RawMessage
 from streams.vehicles.fleet import Fleet
 from streams.vehicles.tracks import Fix, build_track
 from tests.models.test_marts_end_to_end import land
+from warehouse.patrol import coverage_rows
 from warehouse.reference import route_cells
 
 ROOT = Path(__file__).parents[2]
@@ -36,13 +37,16 @@ def demo(tmp_path_factory):
     rows = [
         decode(gps.TOPIC, m.value) for m in scenario.messages if m.topic == gps.TOPIC and m.valid
     ]
-    _, alerts, _ = Fleet(vehicles=scenario.vehicles, permits=scenario.permits).replay(rows)
+    fleet = Fleet(vehicles=scenario.vehicles, permits=scenario.permits, zones=scenario.zones)
+    _, alerts, _ = fleet.replay(rows)
     messages = [
         RawMessage(gps.TOPIC, 0, offset, 0, encode_row(row)) for offset, row in enumerate(rows)
     ]
     messages += [RawMessage("alerts", 0, o, 0, encode_row(doc)) for o, doc in enumerate(alerts)]
     land(home / "landing", messages)
-    write_tables(home / "citybrain" / "reference", {"vehicles": scenario.vehicles})
+    write_tables(
+        home / "citybrain" / "reference", {"vehicles": scenario.vehicles, "grids": scenario.grids}
+    )
     env = {
         **os.environ,
         "CITYBRAIN_HOME": str(home),
@@ -138,3 +142,40 @@ def test_sanitation_vehicles_cover_most_of_their_route_cells(demo):
         assert (assigned, covered) == (len(cells), len(cells & visited))
         assert ratio == pytest.approx(covered / assigned)
         assert ratio > 0.5  # the sweepers drive their own routes all shift
+
+
+def test_patrol_coverage_is_the_pure_computation_per_shift(demo):
+    scenario, rows, _, con = demo
+    got = con.execute(
+        "SELECT vehicle_id, shift_date, shift, plate, department, assigned_grid_count,"
+        " covered_grid_count, coverage_ratio, visited_grid_count"
+        " FROM marts.patrol_coverage_by_vehicle_shift ORDER BY vehicle_id, shift_date, shift"
+    ).fetchall()
+    expected = coverage_rows(
+        ((r["vehicle_id"], r["event_at"], r["lat"], r["lng"]) for r in rows),
+        vehicles=scenario.vehicles,
+        grids=scenario.grids,
+    )
+    plates = {v["vehicle_id"]: v["plate"] for v in scenario.vehicles}
+    assert got == [
+        (
+            e["vehicle_id"],
+            e["shift_date"],
+            e["shift"],
+            plates[e["vehicle_id"]],
+            "综合执法局",
+            e["assigned_grid_count"],
+            e["covered_grid_count"],
+            pytest.approx(e["coverage_ratio"]),
+            e["visited_grid_count"],
+        )
+        for e in expected
+    ]
+    assert {shift for _, _, shift, *_ in got} == {"day", "evening"}
+
+
+def test_the_demo_sweepers_keep_to_the_sweeping_limit(demo):
+    scenario, rows, _, con = demo
+    sweepers = {v["vehicle_id"] for v in scenario.vehicles if v["vehicle_type"] == "sanitation"}
+    assert max(r["speed_kmh"] for r in rows if r["vehicle_id"] in sweepers) < 15.0
+    assert con.execute("SELECT COUNT(*) FROM marts.sweeper_speeding_violations").fetchone() == (0,)

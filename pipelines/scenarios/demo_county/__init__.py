@@ -1,14 +1,14 @@
 """The demo county (云溪县): a deterministic, seeded day of a small city's data.
 
 ``build()`` returns the reference tables (unit grids, departments, cameras,
-vehicles, stations, permits) and every message of the day, valid and broken,
+vehicles, stations, permits, forbidden zones) and every message of the day, valid and broken,
 sorted by event time and ready to replay into Kafka.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import orjson
@@ -56,6 +56,7 @@ class Scenario:
     permits: list[dict]
     places: list[dict]
     messages: tuple[SourceMessage, ...]
+    zones: list[dict] = field(default_factory=list)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Valid and invalid message counts per topic."""
@@ -134,6 +135,7 @@ def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, day: date = DEMO_DAY)
             for p in places
         ],
         messages=tuple(messages),
+        zones=assets.zones(places),
     )
 
 

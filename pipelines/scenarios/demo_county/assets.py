@@ -1,4 +1,4 @@
-"""The demo county's things: cameras, vehicles, stations, permits, hotspot places.
+"""The demo county's things: cameras, vehicles, stations, permits, zones, hotspot places.
 
 Everything is drawn from one ``random.Random`` so a seed fixes the county.
 """
@@ -235,5 +235,30 @@ def permits(rnd: random.Random, fleet: list[dict], day_start: datetime) -> list[
             lng,
             f"POINT ({lng:.6f} {lat:.6f})",
             "17:00-21:30",
+        )
+    return rows
+
+
+FORBIDDEN_ZONES = (  # (zone id, kind, place it surrounds, local windows, half side in degrees)
+    ("ZN-0001", "school", "桃花路学校门口", "", 0.0015),  # 渣土车全天禁行
+    ("ZN-0002", "old_town", "老街拐角", "08:00-20:00", 0.0015),  # 白天禁行; trucks cross at night
+)
+
+
+def zones(places: list[Place]) -> list[dict]:
+    """Zones forbidden to muck trucks, squares around two places (no randomness)."""
+    by_name = {p.name: p for p in places}
+    rows = []
+    for zone_id, kind, name, windows, half_deg in FORBIDDEN_ZONES:
+        place = by_name[name]
+        rows.append(
+            {
+                "zone_id": zone_id,
+                "kind": kind,
+                "name": f"{name}渣土车禁行区",
+                "polygon_wkt": square_wkt(lat=place.lat, lng=place.lng, half_deg=half_deg),
+                "time_windows": windows,
+                "vehicle_types": "muck_truck",
+            }
         )
     return rows

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipelines.scenarios.demo_county import Scenario
 
-TABLES = ("grids", "departments", "cameras", "vehicles", "stations", "permits", "places")
+TABLES = ("grids", "departments", "cameras", "vehicles", "stations", "permits", "zones", "places")
 
 
 def export_reference(scenario: Scenario, out_dir: Path) -> list[Path]:

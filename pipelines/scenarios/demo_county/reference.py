@@ -9,7 +9,7 @@ from pipelines.scenarios.demo_county import Scenario
 
 
 def export(scenario: Scenario, reference_dir: Path) -> list[Path]:
-    """Write grids, departments, cameras, vehicles, stations and permits; return the paths."""
+    """Write grids, departments, cameras, vehicles, stations, permits and zones; the paths."""
     return write_tables(
         reference_dir,
         {
@@ -19,5 +19,6 @@ def export(scenario: Scenario, reference_dir: Path) -> list[Path]:
             "vehicles": scenario.vehicles,
             "stations": scenario.stations,
             "permits": scenario.permits,
+            "zones": scenario.zones,
         },
     )

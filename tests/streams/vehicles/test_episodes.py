@@ -76,3 +76,25 @@ def test_the_same_fixes_give_the_same_alert_ids():
 def test_other_vehicles_keep_only_their_last_position():
     stepped = step(None, row(0, vehicle_id="sanitation-1"))
     assert stepped.verdict == KEPT and stepped.value["episodes"] == {} and stepped.opened == ()
+
+
+def test_a_sustained_rule_alerts_after_its_duration_and_a_gap_restarts_it():
+    def feed(minutes, outcomes, sustain_s=120.0):
+        value, opened = None, []
+        for minute, outcome in zip(minutes, outcomes, strict=True):
+            stepped = step(
+                value,
+                row(minute),
+                compliance={"sweep_speeding": outcome},
+                sustain_s={"sweep_speeding": sustain_s},
+            )
+            value, opened = stepped.value, opened + list(stepped.opened)
+        return value, opened
+
+    fast = "sweep_speeding"
+    value, opened = feed([0, 1, 2, 3], [fast] * 4)
+    assert [o["alert_id"][-16:] for o in opened] == ["20260714T170000Z"]  # at 2 min, from 0
+    assert [f["event_id"] for f in opened[0]["evidence"]] == [row(m)["event_id"] for m in (0, 1, 2)]
+    assert "evidence" not in value["episodes"][fast]  # the open episode keeps no fixes
+    assert feed([0, 1, 4, 5], [fast] * 4)[1] == []  # 3 min between breaches: pending restarts
+    assert feed([0, 1, 2], [fast, None, fast])[1] == []  # a compliant fix drops it

@@ -27,9 +27,8 @@ def test_the_demo_days_planted_breaches_and_nothing_else(scale):
     rows = [
         decode(gps.TOPIC, m.value) for m in scenario.messages if m.topic == gps.TOPIC and m.valid
     ]
-    values, alerts, counts = Fleet(vehicles=scenario.vehicles, permits=scenario.permits).replay(
-        rows
-    )
+    fleet = Fleet(vehicles=scenario.vehicles, permits=scenario.permits, zones=scenario.zones)
+    values, alerts, counts = fleet.replay(rows)
     found = sorted(
         (
             a["details"]["vehicle"]["vehicle_id"],
@@ -48,3 +47,38 @@ def test_the_demo_days_planted_breaches_and_nothing_else(scale):
         ), (vehicle_id, rule, hour)
     assert set(values) == {v["vehicle_id"] for v in scenario.vehicles}
     assert counts == {"kept": len(rows)}  # the generator's tracks are clean
+
+
+def test_the_demo_zones_are_crossed_at_night_only_where_trucks_may_cross():
+    """The old town forbids trucks by day and trucks cross it at night; the school, always."""
+    scenario = build(scale=0.25)
+    fleet = Fleet(vehicles=scenario.vehicles, permits=scenario.permits, zones=scenario.zones)
+    assert [z.zone_id for z in fleet.zones.zones] == ["ZN-0001", "ZN-0002"]
+    muck = {v["vehicle_id"] for v in scenario.vehicles if v["vehicle_type"] == "muck_truck"}
+    rows = [
+        r
+        for r in (
+            decode(gps.TOPIC, m.value)
+            for m in scenario.messages
+            if m.topic == gps.TOPIC and m.valid
+        )
+        if r["vehicle_id"] in muck
+    ]
+    inside = set()
+    for zone in fleet.zones.zones:
+        always = Fleet(
+            vehicles=scenario.vehicles,
+            permits=[],
+            zones=[{"zone_id": zone.zone_id, "polygon_wkt": zone.polygon_wkt}],
+        )
+        for r in rows:
+            if always.zones.zones_at(
+                vehicle_type="muck_truck",
+                at_s=r["event_at"].timestamp(),
+                lat=r["lat"],
+                lng=r["lng"],
+            ):
+                inside.add(
+                    (zone.zone_id, local_hour(r["event_at"]) < 6 or local_hour(r["event_at"]) >= 22)
+                )
+    assert inside == {("ZN-0002", True)}  # only the old town, only at night: no alert is due

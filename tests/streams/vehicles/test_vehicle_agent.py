@@ -135,3 +135,30 @@ async def test_a_changed_permits_file_is_used_from_the_next_batch(built, referen
         await feed(agent, watch, [fix(MUCK, 4)], published)
     assert watch.stats["permit_reloads"] == 1
     assert [doc["level"] for _, doc in published] == ["off_route"]
+
+
+async def test_zones_and_the_sweeping_limit_through_the_agent(built, reference_dir):
+    app, watch = built
+    published: list[tuple[bytes, dict]] = []
+    zone = {
+        "zone_id": "Z-1",
+        "kind": "school",
+        "name": "桃花路小学",
+        "polygon_wkt": "POLYGON ((120.004 29.99, 120.006 29.99, 120.006 30.01, 120.004 30.01, "
+        "120.004 29.99))",
+    }
+    write_tables(reference_dir, {"zones": [zone]})  # read from the next batch on
+    fast = []
+    for m in range(6):
+        doc = orjson.loads(fix(SWEEPER, m, lat=30.02))
+        fast.append(encode_row({**doc, "speed_kmh": 25.0, "status_flags": 3}))
+    async with app.agents["vehicles"].test_context() as agent:
+        await feed(agent, watch, [fix(MUCK, m) for m in range(20)] + fast, published)
+    assert watch.stats["zones"] == 1 and watch.stats["permit_reloads"] == 1
+    assert sorted(key for key, _ in published) == [
+        b"vehicles-013300000000-sweep_speeding-20260714T163000Z",  # 60 s above 15 km/h
+        b"vehicles-013300150461-forbidden_zone-20260714T163800Z",  # 120.004 at minute 8
+    ]
+    docs = {doc["level"]: validate(doc) for _, doc in published}
+    assert docs["forbidden_zone"]["details"]["zones"][0]["zone_id"] == "Z-1"
+    assert len(docs["sweep_speeding"]["details"]["evidence"]) == 2  # minutes 0 and 1

@@ -8,7 +8,7 @@ import pytest
 from citybrain import auth
 from streams.cases.api import ApiConfig
 from streams.vehicles.fleet import Fleet
-from streams.vehicles.web import answer
+from streams.vehicles.web import answer, answer_track
 
 SECRET = "s" * 40
 NOW = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)
@@ -95,3 +95,97 @@ def test_one_vehicle_and_bad_queries():
     assert call(query={"bbox": "1,2,3"})[0] == 400
     assert call(query={"type": "tank"})[0] == 400
     assert call(query={"cells": "nonsense"})[0] == 400
+
+
+def track(vehicle_id, query, tmp_path, authorization="token"):
+    from functools import partial
+
+    from streams.vehicles.landed import vehicle_fixes
+
+    return answer_track(
+        vehicle_id,
+        query,
+        token() if authorization == "token" else authorization,
+        read=partial(vehicle_fixes, tmp_path),
+        fleet=Fleet(vehicles=VEHICLES, permits=[]),
+        config=ApiConfig(secret=SECRET),
+        now_s=NOW.timestamp(),
+    )
+
+
+def test_track_playback_from_the_landing(tmp_path):
+    from datetime import timedelta
+
+    from warehouse.landing import LandingWriter
+
+    start = NOW - timedelta(hours=1)
+    rows = [
+        {
+            "event_id": f"s1-{i}",
+            "event_at": start + timedelta(seconds=60 * i),
+            "vehicle_id": "s1",
+            "lat": 30.0 + (0.001 * (i - 20) if i > 20 else 0.0),  # east, then north
+            "lng": 120.0 + 0.001 * min(i, 20),
+            "speed_kmh": 8.0,
+            "heading_deg": 90.0,
+        }
+        for i in range(40)
+    ]
+    LandingWriter(tmp_path).write(
+        "gps.fixes", rows, partitions=[0] * 40, offsets=list(range(40)), landed_at=NOW
+    )
+    query = {"start": start.isoformat(), "end": NOW.isoformat(), "tolerance_m": "2"}
+    status, body, _ = track("s1", query, tmp_path)
+    assert status == 200, body
+    assert (body["plate"], body["fix_count"], body["kept_count"]) == ("浙A·2", 40, 40)
+    assert [p["fixed_at"] for p in body["points"]] == [
+        rows[i]["event_at"].isoformat() for i in (0, 20, 39)
+    ]
+    assert track("m1", query, tmp_path)[1]["points"] == []  # known, nothing landed
+
+
+def test_track_refusals(tmp_path):
+    ok = {"start": "2026-07-15T00:00:00Z", "end": "2026-07-15T01:00:00Z"}
+    assert track("s1", ok, tmp_path, authorization=None)[0] == 401
+    status, body, _ = track("x9", ok, tmp_path)
+    assert (status, body["error"]) == (404, "unknown_vehicle")
+    status, body, _ = track("s1", {**ok, "end": "2026-07-17T00:00:00Z"}, tmp_path)
+    assert (status, body["error"]) == (400, "invalid_query") and "24 hours" in body["message"]
+    assert track("s1", {"start": "noon", "end": ok["end"]}, tmp_path)[0] == 400
+
+
+def test_offline_filter_and_the_configured_offline_time():
+    assert [v["vehicle_id"] for v in call(query={"offline": "true"})[1]] == ["s1"]
+    assert [v["vehicle_id"] for v in call(query={"offline": "false"})[1]] == ["m1"]
+    assert call(query={"offline": "maybe"})[0] == 400
+    assert call(query={"offline_s": "0"})[0] == 400
+    assert call(query={"bbox": "95,120,96,121"})[0] == 400
+    configured = answer(
+        (),
+        {"offline": "true"},
+        token(),
+        values=VALUES,
+        fleet=Fleet(vehicles=VEHICLES, permits=[]),
+        config=ApiConfig(secret=SECRET),
+        now_s=NOW.timestamp(),
+        offline_s=30.0,
+    )
+    assert [v["vehicle_id"] for v in configured[1]] == ["m1", "s1"]
+
+
+def test_settings_read_the_vehicle_knobs():
+    from citybrain.settings import load
+
+    got = load({"HOME": "/x", "CITYBRAIN_VEHICLE_OFFLINE_S": "120", "CITYBRAIN_SWEEP_MAX_KMH": "9"})
+    assert (got.vehicle_offline_s, got.sweep_max_kmh, got.sweep_over_s) == (120.0, 9.0, 60.0)
+    with pytest.raises(ValueError, match="CITYBRAIN_SWEEP_OVER_S"):
+        load({"HOME": "/x", "CITYBRAIN_SWEEP_OVER_S": "-5"})
+
+
+def test_an_unreadable_landing_file_is_503_not_a_crash(tmp_path):
+    hour = tmp_path / "gps.fixes" / "date=2026-07-15" / "hour=00"
+    hour.mkdir(parents=True)
+    (hour / "part-0-0-broken.parquet").write_bytes(b"PAR1 not really parquet")
+    ok = {"start": "2026-07-15T00:00:00Z", "end": "2026-07-15T01:00:00Z"}
+    status, body, _ = track("s1", ok, tmp_path)
+    assert (status, body["error"]) == (503, "landing_unreadable")

@@ -32,6 +32,8 @@ from pipelines.scenarios.demo_county.clock import local_hour
 from pipelines.scenarios.demo_county.gps_events import planted_violations
 from pipelines.topics_admin import create_topics
 from streams.vehicles.fleet import Fleet
+from streams.vehicles.playback import playback
+from warehouse.landing import LandingWriter
 
 
 def fresh(vehicle_id: str) -> str:
@@ -53,17 +55,21 @@ def rows_of(fixes: list[SourceMessage]) -> list[dict]:
     return [decode(gps.TOPIC, m.value) for m in fixes if m.valid]
 
 
-async def get_positions(base: str) -> list[dict]:
+async def get_json(url: str, params: dict | None = None) -> dict | list:
     claims = auth.new_claims(
         subject="t", role="supervisor", department_id=None, ttl_h=1, now_at=datetime.now(UTC)
     )
     headers = {"Authorization": "Bearer " + auth.sign(claims, secret=SECRET)}
     async with (
         aiohttp.ClientSession() as http,
-        http.get(f"{base}/vehicles/positions", headers=headers) as response,
+        http.get(url, headers=headers, params=params) as response,
     ):
         assert response.status == 200, await response.text()
         return await response.json()
+
+
+async def get_positions(base: str) -> list[dict]:
+    return await get_json(f"{base}/vehicles/positions")
 
 
 class AlertsAfter:
@@ -102,11 +108,26 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(
     await create_topics(settings.broker, registry(settings.app_id))
     scenario = build()
     fleet = [{**v, "vehicle_id": fresh(v["vehicle_id"])} for v in scenario.vehicles]
-    write_tables(settings.reference_path, {"vehicles": fleet, "permits": scenario.permits})
+    write_tables(
+        settings.reference_path,
+        {"vehicles": fleet, "permits": scenario.permits, "zones": scenario.zones},
+    )
     # broken records stay in: they must not stop the worker
     fixes = [fresh_fix(m) if m.valid else m for m in scenario.messages if m.topic == gps.TOPIC]
     planted = planted_violations(fleet)
     assert len(planted) == 3  # the test can fail: two detours and one morning drive
+
+    # the landing as the sink writes it, for the playback door
+    LandingWriter(settings.landing_dir).write(
+        gps.TOPIC,
+        rows_of(fixes),
+        partitions=[0] * len(rows_of(fixes)),
+        offsets=list(range(len(rows_of(fixes)))),
+        landed_at=datetime.now(UTC),
+    )
+    detoured = next(p for p in planted if p["rule"] == "off_route")["vehicle_id"]
+    night = [r for r in rows_of(fixes) if r["vehicle_id"] == detoured]
+    window = {"start": night[0]["event_at"].isoformat(), "end": night[-1]["event_at"].isoformat()}
 
     alerts_after = AlertsAfter()
     await alerts_after.open(settings.broker)
@@ -120,6 +141,10 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(
         await asyncio.sleep(1.0)  # alerts are acknowledged before offsets commit; margin only
         docs = await alerts_after.read()
         positions = await get_positions(f"http://127.0.0.1:{settings.web_port}")
+        track = await get_json(
+            f"http://127.0.0.1:{settings.web_port}/vehicles/tracks/{detoured}",
+            {**window, "tolerance_m": "15"},
+        )
     finally:
         worker.stop()
         await alerts_after.close()
@@ -149,8 +174,13 @@ async def test_planted_night_breaches_become_exactly_one_alert_each(
     assert {p["vehicle_id"]: p["fixed_at"] for p in positions} == {
         v: t.isoformat() for v, t in last.items()
     }
+    # playback of the detoured truck's day: every fix landed, in order, simplified
+    assert (track["fix_count"], track["kept_count"]) == (len(night), len(night))
+    assert track["points"] == playback(night, tolerance_m=15.0)["points"]
+    assert 2 < track["point_count"] < len(night) / 2
     # and the worker sent exactly what the pure core computes, field for field
-    _, expected, _ = Fleet(vehicles=fleet, permits=scenario.permits).replay(rows_of(fixes))
+    core = Fleet(vehicles=fleet, permits=scenario.permits, zones=scenario.zones)
+    _, expected, _ = core.replay(rows_of(fixes))
     sent = [
         d
         for d in docs
