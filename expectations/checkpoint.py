@@ -10,7 +10,7 @@ with the run's parameters and returns the findings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,8 @@ def check(
     area_bounds: tuple[float, float, float, float],
     now_at: datetime,
     topics: tuple[str, ...] = CHECKED_TOPICS,
-    from_date: Any = None,
-    to_date: Any = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
     clock_skew_s: int = DEFAULT_CLOCK_SKEW_S,
     max_ids: int = 10,
 ) -> CheckResult:

@@ -241,7 +241,7 @@ def bench(
                     "p50_ms": round(statistics.median(mart_ms), 1),
                     "p95_ms": round(mart_p95, 1),
                     "baseline_p95_ms": round(raw_p95, 1),
-                    "ratio": round(raw_p95 / mart_p95, 1),
+                    "ratio": round(raw_p95 / mart_p95, 2),
                     "meets_target": mart_p95 <= TARGET_P95_MS,
                     "agrees_with_baseline": same_rows(rows, raw_rows),
                 }

@@ -135,13 +135,6 @@ def test_topic_and_date_range_select_the_hour_partitions(clean_landing, land):
     result = run(clean_landing, from_date=date(2026, 7, 18), to_date=date(2026, 7, 18))
     assert (result.batches, result.rows) == (1, 1)
     assert {f.hour_path for f in result.findings} == {"permits/date=2026-07-18/hour=02"}
-    assert set(CHECKED_TOPICS) == {
-        "detections.video",
-        "reports.citizen",
-        "gps.fixes",
-        "hydro.readings",
-        "permits",
-    }
 
 
 def test_a_file_missing_a_column_fails_the_schema_expectation(tmp_path):
@@ -155,3 +148,13 @@ def test_a_file_missing_a_column_fails_the_schema_expectation(tmp_path):
         ("columns are the landing schema of hydro.readings", None)  # the partition, not rows
     ]
     assert schema[0].hour_path == "hydro.readings/date=2026-07-15/hour=02"
+
+
+def test_every_source_contract_has_a_suite_module_naming_its_topic():
+    from citybrain.contracts import CONTRACTS
+    from expectations import suite, suite_module
+
+    assert set(CHECKED_TOPICS) == set(CONTRACTS)
+    for topic in CHECKED_TOPICS:
+        assert topic == suite_module(topic).TOPIC
+        assert suite(topic).name == f"landing.{topic}"
