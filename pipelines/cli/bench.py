@@ -14,7 +14,9 @@ import typer
 from citybrain.settings import Settings, load
 from pipelines.cli import app
 
-bench_app = typer.Typer(help="Benchmarks against a real local Kafka.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: against a real local Kafka, or in process.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 
@@ -143,3 +145,29 @@ def vehicles(
         typer.echo(f"ratio         {result['ratio']:>12}x")
         typer.echo(f"whole core    {result['core_fixes_per_s']:>12,.0f} fixes/s")
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("marts")
+def marts(
+    incidents: int = typer.Option(10_000_000, help="incidents (each also a case) in the year"),
+    days: int = typer.Option(365, help="local days the incidents spread over"),
+    repeats: int = typer.Option(20, help="timed runs of each query (after one warm-up)"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """Dashboard queries over a synthetic year of marts (p95 vs 300 ms) vs the raw table."""
+    from pipelines.bench.marts import TARGET_P95_MS, bench
+
+    result = bench(incidents=incidents, days=days, repeats=repeats)
+    if not as_json:
+        typer.echo(f"{incidents:,} incidents over {days} days, built in {result['build_s']} s")
+        for name, q in result["queries"].items():
+            agree = "" if q["agrees_with_baseline"] else "  DISAGREES with baseline"
+            typer.echo(
+                f"{name:<36} p95 {q['p95_ms']:>8.1f} ms  raw {q['baseline_p95_ms']:>8.1f} ms"
+                f"  ratio {q['ratio']:>5}x{agree}"
+            )
+        verdict = "meets" if result["meets_target"] else "misses"
+        typer.echo(
+            f"worst p95 {result['max_p95_ms']} ms: {verdict} the {TARGET_P95_MS:.0f} ms target"
+        )
+    typer.echo(json.dumps(result, ensure_ascii=False))
