@@ -91,6 +91,11 @@ class TcpGateway:
         self._server: asyncio.Server | None = None
         self._open = 0
 
+    @property
+    def open_connections(self) -> int:
+        """Connections being served now."""
+        return self._open
+
     async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
         """Connect to Kafka and listen; return the bound (host, port)."""
         self._producer = AIOKafkaProducer(

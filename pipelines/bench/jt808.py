@@ -6,11 +6,16 @@
 * **deliver** — simulated terminals report through the real gateway into a
   real broker, each report answered only after Kafka acknowledged it;
   baseline: the same rows produced straight to Kafka by one producer.
+* **hold** — N terminals (10,000 by default on the command line) registered,
+  authenticated and connected at the same time, counted by the gateway, then
+  each reports one fix while all are held (:mod:`pipelines.bench.jt808_fleet`
+  runs them in a process of their own).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -98,10 +103,45 @@ async def deliver_rates(bootstrap: str, *, terminals: int, fixes_each: int) -> d
     return {"gateway": total / gateway_s, "direct": total / direct_s}
 
 
-def bench(bootstrap: str, *, frames_count: int, terminals: int, fixes_each: int) -> dict:
-    """All figures as one JSON-ready dict."""
+async def hold(bootstrap: str, *, terminals: int) -> dict[str, float]:
+    """Hold ``terminals`` connections at once; their handshakes and one fix each while held."""
+    gateway = jt808_gateway(bootstrap=bootstrap, secret=b"bench", max_connections=terminals)
+    host, port = await gateway.start(port=0)
+    fleet = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pipelines.bench.jt808_fleet", host, str(port), str(terminals),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        connected = (await fleet.stdout.readline()).decode().split()
+        if not connected or connected[0] != "connected":
+            raise RuntimeError(f"the terminal fleet did not connect: {connected}")
+        held = gateway.open_connections
+        fleet.stdin.write(b"report\n")
+        await fleet.stdin.drain()
+        reported = (await fleet.stdout.readline()).decode().split()
+        if not reported or reported[0] != "reported":
+            raise RuntimeError(f"the terminal fleet did not report: {reported}")
+        await fleet.wait()
+    finally:
+        if fleet.returncode is None:
+            fleet.kill()
+        await gateway.stop()
+    return {
+        "held": held,
+        "connect_s": float(connected[1]),
+        "report_s": float(reported[1]),
+        "refused": gateway.stats.refused_connections,
+        "fixes": gateway.stats.rows,
+    }
+
+
+def bench(
+    bootstrap: str, *, frames_count: int, terminals: int, fixes_each: int, hold_terminals: int = 0
+) -> dict:
+    """All figures as one JSON-ready dict (the hold phase only when ``hold_terminals``)."""
     parse = parse_rates(frames_count)
     deliver = asyncio.run(deliver_rates(bootstrap, terminals=terminals, fixes_each=fixes_each))
+    held = asyncio.run(hold(bootstrap, terminals=hold_terminals)) if hold_terminals else None
     return {
         "benchmark": "jt808",
         "frames": frames_count,
@@ -114,4 +154,17 @@ def bench(bootstrap: str, *, frames_count: int, terminals: int, fixes_each: int)
         "delivered_fixes_per_s": round(deliver["gateway"], 1),
         "baseline_direct_produce_per_s": round(deliver["direct"], 1),
         "deliver_ratio_to_baseline": round(deliver["gateway"] / deliver["direct"], 3),
+        **(
+            {
+                "hold_terminals": hold_terminals,
+                "held_concurrently": held["held"],
+                "target_held_terminals": 10_000,
+                "hold_handshakes_per_s": round(hold_terminals / held["connect_s"], 1),
+                "fixes_while_held": held["fixes"],
+                "fixes_per_s_while_held": round(hold_terminals / held["report_s"], 1),
+                "refused_connections": held["refused"],
+            }
+            if held
+            else {}
+        ),
     }

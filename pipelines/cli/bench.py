@@ -73,14 +73,19 @@ def jt808(
     frames_count: int = typer.Option(100_000, "--frames", help="location frames to parse"),
     terminals: int = typer.Option(500, help="concurrent simulated terminals"),
     fixes_each: int = typer.Option(20, help="fixes each terminal reports"),
+    hold: int = typer.Option(10_000, help="terminals held connected at once (0: skip)"),
     as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
 ) -> None:
-    """JT/T 808 frames parsed per second and fixes delivered through the gateway."""
+    """JT/T 808 frames parsed per second, fixes delivered, terminals held at once."""
     from pipelines.bench.jt808 import bench
 
     with bench_home() as settings:
         result = bench(
-            settings.broker, frames_count=frames_count, terminals=terminals, fixes_each=fixes_each
+            settings.broker,
+            frames_count=frames_count,
+            terminals=terminals,
+            fixes_each=fixes_each,
+            hold_terminals=hold,
         )
     if not as_json:
         typer.echo(f"parse    {result['parse_frames_per_s']:>12,.0f} frames/s")

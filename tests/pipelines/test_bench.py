@@ -22,8 +22,13 @@ def test_hotspot_bench_reports_all_figures(settings_env):
 
 @pytest.mark.integration
 def test_jt808_bench_reports_all_figures(kafka):
-    result = jt808.bench(kafka.bootstrap, frames_count=2_000, terminals=20, fixes_each=5)
+    result = jt808.bench(
+        kafka.bootstrap, frames_count=2_000, terminals=20, fixes_each=5, hold_terminals=300
+    )
     assert result["fixes"] == 100
+    # every terminal of the fleet was connected at the same moment, and each fix got through
+    assert result["held_concurrently"] == 300
+    assert (result["fixes_while_held"], result["refused_connections"]) == (300, 0)
     for key in (
         "parse_frames_per_s",
         "delivered_fixes_per_s",
