@@ -34,8 +34,9 @@ newest ``max_reports`` reports, filled by a consumer without a group reading
 ``reports.citizen`` from the earliest retained offset (every restart re-reads
 the topic; older reports drop out of the bound). Only reports of ``channels``
 (default: ``open311``) are shown, so hotline callers' words are not
-published. Status comes from a :class:`RequestStatuses` (the case engine,
-once plugged in); without an answer a request is ``open`` as reported.
+published. Status comes from a :class:`RequestStatuses`: on Kafka, the case
+engine's ``cases.events`` folded per report (:mod:`connectors.case_status`);
+until a case names the report, the request is ``open`` as reported.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from citybrain.deadletters import content_id, dead_letter
 from citybrain.geo import partition_key
 from citybrain.topics import rejected
 from connectors import hotline12345, open311
+from connectors.case_status import CaseStatuses, follow_cases
 from connectors.open311 import Bounds, Open311Error, RequestFilter, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -475,19 +477,29 @@ def kafka_intake_app(
     max_reports: int = 100_000,
     statuses: RequestStatuses | None = None,
 ) -> web.Application:
-    """The intake on a Kafka cluster: a producer, and a topic follower filling the index."""
+    """The intake on a Kafka cluster: a producer, and followers of the reports and the cases.
+
+    Without ``statuses``, a request's status comes from the case engine's events
+    (:class:`connectors.case_status.CaseStatuses` over ``cases.events``).
+    """
     sink, index = KafkaSink(bootstrap), ReportIndex(max_reports)
-    app = intake_app(sink=sink, index=index, statuses=statuses, bounds=bounds, api_keys=api_keys)
+    cases = None if statuses is not None else CaseStatuses()
+    app = intake_app(
+        sink=sink, index=index, statuses=statuses or cases, bounds=bounds, api_keys=api_keys
+    )
 
     async def kafka(app: web.Application) -> AsyncIterator[None]:
         await sink.start()
-        follower = asyncio.create_task(follow(bootstrap, index, app[STATS]))
+        followers = [asyncio.create_task(follow(bootstrap, index, app[STATS]))]
+        if cases is not None:
+            followers.append(asyncio.create_task(follow_cases(bootstrap, cases, app[STATS])))
         try:
             yield
         finally:
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
+            for follower in followers:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
             await sink.stop()
 
     app.cleanup_ctx.append(kafka)

@@ -108,9 +108,15 @@ async def hold(bootstrap: str, *, terminals: int) -> dict[str, float]:
     gateway = jt808_gateway(bootstrap=bootstrap, secret=b"bench", max_connections=terminals)
     host, port = await gateway.start(port=0)
     fleet = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pipelines.bench.jt808_fleet", host, str(port), str(terminals),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "pipelines.bench.jt808_fleet",
+        host,
+        str(port),
+        str(terminals),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
     try:
         connected = (await fleet.stdout.readline()).decode().split()
         if not connected or connected[0] != "connected":

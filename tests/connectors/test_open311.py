@@ -13,11 +13,15 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from aiokafka import AIOKafkaProducer
 
 from citybrain.categories import REPORT_CATEGORIES
 from citybrain.contracts import decode, encode_row
 from connectors.open311 import RequestStatus
 from connectors.report_intake import ReportIndex, intake_app, kafka_intake_app
+from streams.cases.commands import command_from_dict
+from streams.cases.engine import step
+from streams.cases.policy import Clock
 
 SF311 = Path(__file__).parents[3] / "shared" / "data" / "citizen-reports" / "sf311"
 SF_BOUNDS = (37.6, -122.6, 37.9, -122.3)  # south, west, north, east
@@ -336,3 +340,37 @@ async def test_posted_request_lands_on_reports_citizen_and_comes_back_by_id(kafk
         [found] = await response.json()
     assert (found["service_request_id"], found["status"]) == (request_id, "open")
     assert (found["lat"], found["long"]) == (37.797838468, -122.446243791)
+
+    # The case engine's events on cases.events become the request's status.
+    events = []
+    case = None
+    steps = [
+        ("report", "case-engine", "system", {"category": "road_damage", "lat": 37.79,
+         "lng": -122.44, "signal_id": f"report:{request_id}", "source": "citizen"}),
+        ("accept", "ct-01", "call_taker", {}),
+        ("not_register", "ld-01", "leader", {"reason": "不属于城管受理范围"}),
+    ]  # fmt: skip
+    for i, (name, actor, role, payload) in enumerate(steps):
+        command = command_from_dict(
+            {"command_id": f"k{i}", "case_id": f"case-{request_id}", "name": name,
+             "actor": actor, "role": role, "at": datetime.now(UTC).isoformat(),
+             "payload": payload}
+        )  # fmt: skip
+        case, event = step(case, command, clock=Clock())
+        events.append(event)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait("cases.events", orjson.dumps(event), key=b"case")
+    finally:
+        await producer.stop()
+    async with TestClient(TestServer(kafka_intake_app(bootstrap=kafka.bootstrap))) as client:
+        for _ in range(60):  # both followers read their topics from the start
+            response = await client.get(f"{V2}/requests/{request_id}.json")
+            [found] = await response.json()
+            if response.status == 200 and found["status"] == "closed":
+                break
+            await asyncio.sleep(0.5)
+    assert found["status"] == "closed"
+    assert found["status_notes"] == "不予立案 not registered: 不属于城管受理范围"

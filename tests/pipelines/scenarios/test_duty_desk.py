@@ -71,8 +71,14 @@ def seeded_cases(n: int) -> dict:
 
 def test_every_command_is_accepted_by_the_lifecycle_and_in_time():
     cases = seeded_cases(200)
-    places = [{"grid_code": "33019900100101", "centre_lat": 30.25, "centre_lng": 120.15,
-               "category": "noise"}]  # fmt: skip
+    places = [
+        {
+            "grid_code": "33019900100101",
+            "centre_lat": 30.25,
+            "centre_lng": 120.15,
+            "category": "noise",
+        }
+    ]
     patrol = supervisor_reports(seed=7, day_start_at=DAY_START, end_at=END, places=places)
     commands = desk_commands(cases, patrol, seed=7, end_at=END, owner_of=OWNERS)
     assert [c["at"] for c in commands] == sorted(c["at"] for c in commands)
@@ -99,8 +105,13 @@ def test_the_same_events_give_the_same_commands_and_nothing_after_the_day():
 
 def test_cases_fold_to_their_latest_event():
     opened = report("c1", DAY_START)
-    dispatched = {**opened, "version": 4, "to_state": "dispatched", "department_id": "D01",
-                  "payload": {"department_id": "D01"}}  # fmt: skip
+    dispatched = {
+        **opened,
+        "version": 4,
+        "to_state": "dispatched",
+        "department_id": "D01",
+        "payload": {"department_id": "D01"},
+    }
     (case,) = cases_from_events([dispatched, opened]).values()
     assert (case.state, case.department_id, case.category, case.source) == (
         "dispatched",
