@@ -5,26 +5,22 @@ which names it in the case's events as the signal ``report:<event_id>``. This
 module folds ``cases.events`` into what an Open311 client asks for: is the
 request ``open`` or ``closed``, since when, who handles it, by when, and a
 note saying where in the national flow it stands (上报 → 受理 → 立案 → 派遣 →
-处置 → 核查 → 结案). The fold is pure and bounded; :func:`follow_cases` feeds
-it from the topic (no consumer group, from the earliest retained offset).
+处置 → 核查 → 结案). The fold is pure and bounded; the intake feeds
+it from the topic through ``connectors.report_intake.follow_topic``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 
 from connectors.open311 import RequestStatus
 
 EVENTS_TOPIC = "cases.events"
-RETRY_S = 5.0
 FINAL_STATES = frozenset({"closed", "cancelled", "not_registered"})
 STATE_NOTES = {
     "reported": "已上报 reported",
@@ -40,7 +36,6 @@ STATE_NOTES = {
     "suspended": "挂账 suspended",
     "cancelled": "已作废 cancelled",
 }
-log = logging.getLogger(__name__)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -77,6 +72,10 @@ class CaseStatuses:
             gone, _ = self._cases.popitem(last=False)
             self._case_of = {r: c for r, c in self._case_of.items() if c != gone}
 
+    def apply_raw(self, raw: bytes) -> None:
+        """Fold one raw ``cases.events`` record (ValueError when it is not JSON)."""
+        self.apply(orjson.loads(raw))
+
     def status(self, report_id: str) -> RequestStatus | None:
         """The request's status, or None when no case names the report (yet)."""
         case = self._cases.get(self._case_of.get(report_id, ""))
@@ -98,29 +97,3 @@ class CaseStatuses:
         """:class:`connectors.report_intake.RequestStatuses` over the fold."""
         found = {event_id: self.status(event_id) for event_id in event_ids}
         return {event_id: status for event_id, status in found.items() if status is not None}
-
-
-async def follow_cases(bootstrap: str, fold: CaseStatuses, stats: dict[str, int]) -> None:
-    """Feed ``fold`` from ``cases.events`` (earliest offset, no group); retry forever."""
-    while True:
-        consumer = AIOKafkaConsumer(
-            EVENTS_TOPIC,
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        try:
-            await consumer.start()
-            async for message in consumer:
-                try:
-                    fold.apply(orjson.loads(message.value))
-                except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-                    stats["case_events_skipped"] = stats.get("case_events_skipped", 0) + 1
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("reading %s failed; retrying in %s s", EVENTS_TOPIC, RETRY_S)
-            await asyncio.sleep(RETRY_S)
-        finally:
-            await consumer.stop()

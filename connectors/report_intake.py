@@ -61,7 +61,7 @@ from citybrain.deadletters import content_id, dead_letter
 from citybrain.geo import partition_key
 from citybrain.topics import rejected
 from connectors import hotline12345, open311
-from connectors.case_status import CaseStatuses, follow_cases
+from connectors.case_status import EVENTS_TOPIC, CaseStatuses
 from connectors.open311 import Bounds, Open311Error, RequestFilter, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -172,11 +172,17 @@ class ReportIndex:
         return len(self._rows)
 
 
-async def follow(bootstrap: str, index: ReportIndex, stats: dict[str, int]) -> None:
-    """Fill ``index`` from ``reports.citizen`` (earliest offset, no group); retry forever."""
+async def follow_topic(
+    bootstrap: str, topic: str, apply: Callable[[bytes], None], on_skip: Callable[[], None]
+) -> None:
+    """Feed ``apply`` every record of ``topic`` (earliest offset, no group); retry forever.
+
+    A record ``apply`` cannot take (ValueError, KeyError, TypeError, AttributeError) is
+    counted by ``on_skip`` and passed over.
+    """
     while True:
         consumer = AIOKafkaConsumer(
-            TOPIC,
+            topic,
             bootstrap_servers=bootstrap,
             group_id=None,
             enable_auto_commit=False,
@@ -186,16 +192,25 @@ async def follow(bootstrap: str, index: ReportIndex, stats: dict[str, int]) -> N
             await consumer.start()
             async for message in consumer:
                 try:
-                    index.add(decode(TOPIC, message.value))
-                except ContractViolation:
-                    stats["index_skipped"] += 1
+                    apply(message.value)
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    on_skip()
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("reading %s failed; retrying in %s s", TOPIC, RETRY_S)
+            log.exception("reading %s failed; retrying in %s s", topic, RETRY_S)
             await asyncio.sleep(RETRY_S)
         finally:
             await consumer.stop()
+
+
+async def follow(bootstrap: str, index: ReportIndex, stats: dict[str, int]) -> None:
+    """Fill ``index`` from ``reports.citizen`` (earliest offset, no group); retry forever."""
+
+    def skipped() -> None:
+        stats["index_skipped"] += 1
+
+    await follow_topic(bootstrap, TOPIC, lambda raw: index.add(decode(TOPIC, raw)), skipped)
 
 
 def _now() -> datetime:
@@ -492,7 +507,13 @@ def kafka_intake_app(
         await sink.start()
         followers = [asyncio.create_task(follow(bootstrap, index, app[STATS]))]
         if cases is not None:
-            followers.append(asyncio.create_task(follow_cases(bootstrap, cases, app[STATS])))
+            stats = app[STATS]
+
+            def skipped() -> None:
+                stats["case_events_skipped"] = stats.get("case_events_skipped", 0) + 1
+
+            follower = follow_topic(bootstrap, EVENTS_TOPIC, cases.apply_raw, skipped)
+            followers.append(asyncio.create_task(follower))
         try:
             yield
         finally:
