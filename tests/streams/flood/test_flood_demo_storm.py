@@ -191,6 +191,16 @@ async def test_flood_demo_storm_reaches_the_cap_feed_and_the_sse_stream(settings
                 assert refused.status == 400
                 assert "Last-Event-ID" in await refused.text()
 
+            # the worker's /metrics shows its lag per owned partition: none once caught up
+            async with http.get(f"{base}/metrics") as response:
+                metrics = await response.text()
+            lag = [
+                int(line.rsplit(" ", 1)[1])
+                for line in metrics.splitlines()
+                if line.startswith('citybrain_consumer_lag_messages{topic="hydro.readings"')
+            ]
+            assert lag and sum(lag) == 0, metrics
+
             # the case engine in the same worker turns every red warning into a case
             case_groups = {settings.app_id: [wire.ALERTS, wire.PLACES]}
             await wait_caught_up(settings.broker, case_groups, timeout_s=60, poll_s=0.5)
