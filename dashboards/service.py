@@ -143,9 +143,19 @@ class Superset:
             return False
 
     def start(self, *, workers: int = 2, timeout_s: float = 120) -> int:
-        """Start gunicorn on 127.0.0.1:port in the background; wait for /health."""
+        """Start gunicorn on 127.0.0.1:port in the background; wait for /health.
+
+        Refuses when something else already answers on the port: a check or an
+        import would otherwise talk to another Superset than this install's.
+        """
         pid = self.running_pid()
+        process = None
         if pid is None:
+            if self.healthy():
+                raise SupersetError(
+                    f"{self.url} already answers, but not as this install's Superset "
+                    f"({self.pid_file}): stop it or set CITYBRAIN_SUPERSET_PORT"
+                )
             self.home.mkdir(parents=True, exist_ok=True)
             log = self.log_file.open("ab")
             process = subprocess.Popen(
@@ -173,6 +183,8 @@ class Superset:
             pid = process.pid
         deadline = time.monotonic() + timeout_s
         while not self.healthy():
+            if process is not None and process.poll() is not None:
+                raise SupersetError(f"Superset exited at start; see {self.log_file}")
             if time.monotonic() > deadline:
                 raise SupersetError(f"Superset did not answer /health; see {self.log_file}")
             time.sleep(0.5)

@@ -62,3 +62,30 @@ def test_the_configuration_caches_no_query_results(monkeypatch):
     config = runpy.run_path(str(CONFIG_PATH))
     assert config["DATA_CACHE_CONFIG"] == {"CACHE_TYPE": "NullCache"}
     assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_start_refuses_a_port_another_server_answers_on(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from dashboards.service import SupersetError
+
+    class Healthy(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"OK")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        service = superset(
+            settings_of(tmp_path), {"CITYBRAIN_SUPERSET_PORT": str(server.server_port)}
+        )
+        with pytest.raises(SupersetError, match="already answers"):
+            service.start()
+    finally:
+        server.shutdown()
