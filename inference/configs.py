@@ -8,16 +8,17 @@ given (host;port), Kafka credentials are never part of these files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from citybrain.contracts.video import TOPIC
 from inference.keyfile import Groups, Value, points_text, render
-from inference.labels import LABELS, labels_file_text
+from inference.labels import LABELS, STAND_IN_LABEL_MAPS, labels_file_text
 from inference.registry import FRAME_HEIGHT_PX, FRAME_WIDTH_PX, Point, Source
 
 DS_ROOT = "/opt/nvidia/deepstream/deepstream"
 PAYLOAD_MINIMAL = 1  # nvmsgconv payload-type: 0 full, 1 minimal
+FRAME_INTERVAL = 30  # nvmsgconv publishes every 30th frame of a source
 KAFKA_PROTO_LIB = f"{DS_ROOT}/lib/libnvds_kafka_proto.so"
 FILES = {
     "infer": "config_infer_primary.txt",
@@ -201,17 +202,33 @@ def conn_str(broker: str, *, topic: str = TOPIC) -> str:
     return f"{host};{port};{topic}"
 
 
-def sources_config(sources: Sequence[Source], *, payload_type: int = PAYLOAD_MINIMAL) -> str:
-    """The app's line-up: ``[source-N]`` camera id and URI, and the pipeline's settings."""
+def sources_config(
+    sources: Sequence[Source],
+    *,
+    broker: str,
+    label_map: Mapping[str, str],
+    payload_type: int = PAYLOAD_MINIMAL,
+    frame_interval: int = FRAME_INTERVAL,
+) -> str:
+    """The app's line-up and settings: ``[pipeline]``, ``[label-map]``, ``[source-N]``.
+
+    ``broker`` (``host:port``, from ``CITYBRAIN_BROKER``) becomes the default
+    ``conn-str``; the app takes ``CITYBRAIN_BROKER`` over it when set.
+    ``frame_interval``: nvmsgconv publishes every Nth frame of a source
+    (default 30: one message a second at 30 fps).
+    """
     groups: dict[str, dict[str, Value]] = {
         "pipeline": {
             "batch-size": len(sources),
             "width": FRAME_WIDTH_PX,
             "height": FRAME_HEIGHT_PX,
+            "conn-str": conn_str(broker),
             "topic": TOPIC,
             "payload-type": payload_type,
             "msg2p-newapi": payload_type == PAYLOAD_MINIMAL,
-        }
+            "frame-interval": frame_interval,
+        },
+        "label-map": dict(label_map),
     }
     for s in sources:
         groups[f"source-{s.stream_id}"] = {"camera-id": s.camera_id, "uri": s.uri}
@@ -219,18 +236,29 @@ def sources_config(sources: Sequence[Source], *, payload_type: int = PAYLOAD_MIN
 
 
 def all_configs(
-    sources: Sequence[Source], model: Model, *, payload_type: int = PAYLOAD_MINIMAL
+    sources: Sequence[Source],
+    model: Model,
+    *,
+    broker: str,
+    payload_type: int = PAYLOAD_MINIMAL,
 ) -> dict[str, str]:
     """File name → text of every config the app needs for this line-up."""
     if not sources:
         raise ValueError("no cameras: the cameras reference table is empty")
+    if model.label_map not in STAND_IN_LABEL_MAPS:
+        raise ValueError(
+            f"unknown label map {model.label_map!r}; known: {sorted(STAND_IN_LABEL_MAPS)}"
+        )
+    label_map = STAND_IN_LABEL_MAPS[model.label_map]
     texts = {
         "infer": infer_config(model, batch_size=len(sources)),
         "tracker": tracker_config(),
         "analytics": analytics_config(sources),
         "msgconv": msgconv_config(sources),
         "broker": broker_config(payload_type=payload_type),
-        "sources": sources_config(sources, payload_type=payload_type),
+        "sources": sources_config(
+            sources, broker=broker, label_map=label_map, payload_type=payload_type
+        ),
     }
     if model.labels_path is None:
         texts["labels"] = labels_file_text()

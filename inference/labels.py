@@ -19,7 +19,7 @@ LABELS: tuple[str, ...] = tuple(LABEL_TO_CATEGORY)
 
 # model label -> citybrain detector label
 STAND_IN_LABEL_MAPS: dict[str, dict[str, str]] = {
-    "citybrain": {label: label for label in LABELS},
+    "citybrain": {},  # its labels are citybrain's already
     # TrafficCamNet classes: car, bicycle, person, road_sign
     "trafficcamnet": {"car": "vehicle"},
     # PeopleNet classes: person, bag, face; a person is not yet a peddler
@@ -33,5 +33,5 @@ def labels_file_text(labels: tuple[str, ...] = LABELS) -> str:
 
 
 def citybrain_label(model_label: str, label_map: Mapping[str, str]) -> str:
-    """The label to publish for a model's label (lower-cased when unmapped)."""
-    return label_map.get(model_label, model_label.lower())
+    """The label to publish for a model's label (as it is when unmapped)."""
+    return label_map.get(model_label, model_label)

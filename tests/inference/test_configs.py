@@ -12,6 +12,8 @@ from inference.configs import FILES, Model, all_configs, conn_str, infer_config
 from inference.registry import sources_from_rows
 from pipelines.scenarios.demo_county import build
 
+BROKER = "kafka.edge.local:9092"
+
 
 @pytest.fixture(scope="module")
 def demo_cameras():
@@ -31,7 +33,7 @@ def points(text: str) -> list[tuple[int, int]]:
 
 
 def test_every_config_parses_as_a_key_file(demo_cameras):
-    configs = all_configs(sources_from_rows(demo_cameras), Model())
+    configs = all_configs(sources_from_rows(demo_cameras), Model(), broker=BROKER)
     assert set(configs) == set(FILES.values())
     for name, text in configs.items():
         if name != FILES["labels"]:
@@ -40,7 +42,7 @@ def test_every_config_parses_as_a_key_file(demo_cameras):
 
 def test_every_demo_camera_and_roi_is_present_with_its_stream_id(demo_cameras):
     sources = sources_from_rows(demo_cameras)
-    configs = all_configs(sources, Model())
+    configs = all_configs(sources, Model(), broker=BROKER)
     analytics = parse(configs[FILES["analytics"]])
     msgconv = parse(configs[FILES["msgconv"]])
     lineup = parse(configs[FILES["sources"]])
@@ -63,7 +65,7 @@ def test_every_demo_camera_and_roi_is_present_with_its_stream_id(demo_cameras):
 
 
 def test_labels_file_is_the_connector_label_table_in_class_id_order(demo_cameras):
-    configs = all_configs(sources_from_rows(demo_cameras), Model())
+    configs = all_configs(sources_from_rows(demo_cameras), Model(), broker=BROKER)
     assert configs[FILES["labels"]].splitlines() == list(LABEL_TO_CATEGORY)
     infer = parse(configs[FILES["infer"]])["property"]
     assert infer["num-detected-classes"] == str(len(LABEL_TO_CATEGORY))
@@ -85,7 +87,11 @@ def test_model_files_are_parameters_and_a_stand_in_brings_its_own_labels():
     assert (infer["num-detected-classes"], infer["batch-size"]) == ("4", "4")
     assert float(infer["net-scale-factor"]) == pytest.approx(1 / 255, rel=1e-12)
     rows = [{"camera_id": "C1", "lat": 30.25, "lng": 120.15}]
-    assert FILES["labels"] not in all_configs(sources_from_rows(rows), model)
+    configs = all_configs(sources_from_rows(rows), model, broker=BROKER)
+    assert FILES["labels"] not in configs
+    assert dict(parse(configs[FILES["sources"]])["label-map"]) == {"car": "vehicle"}
+    with pytest.raises(ValueError, match="unknown label map"):
+        all_configs(sources_from_rows(rows), Model(label_map="yolo"), broker=BROKER)
 
 
 def test_lines_and_several_rois_per_camera_scaled_to_the_analytics_frame():
@@ -102,7 +108,9 @@ def test_lines_and_several_rois_per_camera_scaled_to_the_analytics_frame():
         "lines": '[{"label": "gate", "direction_px": [[100, 100], [100, 200]],'
         ' "line_px": [[0, 150], [1280, 150]]}]',
     }
-    analytics = parse(all_configs(sources_from_rows([row]), Model())[FILES["analytics"]])
+    analytics = parse(
+        all_configs(sources_from_rows([row]), Model(), broker=BROKER)[FILES["analytics"]]
+    )
     roi = analytics["roi-filtering-stream-0"]
     assert points(roi["roi-stall_zone"]) == [(0, 0), (960, 0), (960, 540)]
     assert points(roi["roi-no_parking"]) == [(15, 15), (30, 15), (30, 30), (15, 30)]
@@ -116,7 +124,7 @@ def test_line_ups_up_to_fifty_sources(count):
         {"camera_id": f"K{n:03d}", "lat": 30.2, "lng": 120.1, "roi_px": "[[0,0],[9,0],[9,9]]"}
         for n in reversed(range(count))
     ]
-    configs = all_configs(sources_from_rows(rows), Model())
+    configs = all_configs(sources_from_rows(rows), Model(), broker=BROKER)
     msgconv = parse(configs[FILES["msgconv"]])
     analytics = parse(configs[FILES["analytics"]])
     ids = [msgconv[f"sensor{n}"]["id"] for n in range(count)]
@@ -126,10 +134,12 @@ def test_line_ups_up_to_fifty_sources(count):
 
 
 def test_broker_config_names_the_topic_and_holds_no_secret(demo_cameras):
-    configs = all_configs(sources_from_rows(demo_cameras), Model())
+    configs = all_configs(sources_from_rows(demo_cameras), Model(), broker=BROKER)
     broker = parse(configs[FILES["broker"]])["message-broker"]
     assert broker["partition-key"] == "sensorId"
-    assert parse(configs[FILES["sources"]])["pipeline"]["topic"] == TOPIC == "detections.video"
+    pipeline = parse(configs[FILES["sources"]])["pipeline"]
+    assert pipeline["topic"] == TOPIC == "detections.video"
+    assert pipeline["conn-str"] == "kafka.edge.local;9092;detections.video"
     assert conn_str("kafka-1:9093,kafka-2:9093") == "kafka-1;9093;detections.video"
     for text in configs.values():
         assert not any(w in text.lower() for w in ("password", "sasl", "secret"))
