@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from citybrain.contracts.video import TOPIC
-from inference.files import DS_ROOT, FILES
+from inference.files import DS_ROOT, FILES, conn_str
 from inference.keyfile import Groups, Value, points_text, render
 from inference.labels import LABELS, STAND_IN_LABEL_MAPS, labels_file_text
 from inference.registry import FRAME_HEIGHT_PX, FRAME_WIDTH_PX, Point, Source
@@ -181,15 +181,6 @@ def broker_config(*, payload_type: int = PAYLOAD_MINIMAL) -> str:
         }
     }
     return render(groups, header=HEADER)
-
-
-def conn_str(broker: str, *, topic: str = TOPIC) -> str:
-    """nvmsgbroker ``conn-str`` ``host;port;topic`` from ``host:port`` (the first broker)."""
-    first = broker.split(",")[0].strip()
-    host, _, port = first.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"broker must be host:port, got {broker!r}")
-    return f"{host};{port};{topic}"
 
 
 def sources_config(

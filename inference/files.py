@@ -1,4 +1,4 @@
-"""Names of the generated config files and DeepStream's install paths.
+"""Names of the generated config files, DeepStream's paths, the broker address format.
 
 Imported by both the config generator and the edge app; depends on nothing,
 so the app runs in a DeepStream container without citybrain's stream stack.
@@ -17,3 +17,13 @@ FILES = {
     "broker": "config_kafka.txt",
     "sources": "sources.txt",
 }
+TOPIC = "detections.video"  # citybrain.contracts.video.TOPIC (checked by a test)
+
+
+def conn_str(broker: str, *, topic: str = TOPIC) -> str:
+    """nvmsgbroker ``conn-str`` ``host;port;topic`` from ``host:port`` (the first broker)."""
+    first = broker.split(",")[0].strip()
+    host, _, port = first.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"broker must be host:port, got {broker!r}")
+    return f"{host};{port};{topic}"

@@ -66,13 +66,76 @@ class FakeElement:
         return self.pads.setdefault(template, Pad(self, template))
 
 
+class FakeBus:
+    def __init__(self) -> None:
+        self.watched = False
+        self.handlers: list[Any] = []
+
+    def add_signal_watch(self) -> None:
+        self.watched = True
+
+    def connect(self, signal: str, callback) -> int:
+        assert signal == "message"
+        self.handlers.append(callback)
+        return len(self.handlers)
+
+    def post(self, message: Any) -> None:
+        for handler in self.handlers:
+            handler(self, message)
+
+
 class FakePipeline(FakeElement):
     def __init__(self, name: str) -> None:
         super().__init__("pipeline", name)
         self.children: list[FakeElement] = []
+        self.bus = FakeBus()
+        self.states: list[str] = []
 
     def add(self, element: FakeElement) -> None:
         self.children.append(element)
+
+    def get_bus(self) -> FakeBus:
+        return self.bus
+
+    def set_state(self, state: str) -> str:
+        self.states.append(state)
+        return "success"
+
+
+@dataclass
+class GError:
+    message: str
+
+
+@dataclass
+class Message:
+    type: str
+    error: str = ""
+
+    def parse_error(self):
+        return GError(self.error), "debug info"
+
+
+class FakeGLib:
+    """``GLib.MainLoop`` whose ``run`` plays ``script`` (a callable) and returns."""
+
+    def __init__(self, script) -> None:
+        glib = self
+
+        class MainLoop:
+            def __init__(self) -> None:
+                self.quit_called = False
+                glib.loops.append(self)
+
+            def run(self) -> None:
+                glib.script()
+
+            def quit(self) -> None:
+                self.quit_called = True
+
+        self.script = script
+        self.loops: list[Any] = []
+        self.MainLoop = MainLoop
 
 
 class FakeGst:
@@ -83,6 +146,14 @@ class FakeGst:
 
     class PadProbeReturn:
         OK = "ok"
+
+    class MessageType:
+        EOS = "eos"
+        ERROR = "error"
+
+    class State:
+        PLAYING = "playing"
+        NULL = "null"
 
     def __init__(self, missing: frozenset[str] = frozenset()) -> None:
         gst = self
@@ -95,9 +166,11 @@ class FakeGst:
         class Pipeline:
             @staticmethod
             def new(name: str) -> FakePipeline:
-                return FakePipeline(name)
+                gst.pipelines.append(FakePipeline(name))
+                return gst.pipelines[-1]
 
         self.missing = missing
+        self.pipelines: list[FakePipeline] = []
         self.ElementFactory = ElementFactory
         self.Pipeline = Pipeline
 

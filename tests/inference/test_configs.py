@@ -9,6 +9,7 @@ import pytest
 
 from citybrain.contracts.video import LABEL_TO_CATEGORY, TOPIC
 from inference.configs import FILES, Model, all_configs, conn_str, infer_config
+from inference.files import TOPIC as FILES_TOPIC
 from inference.registry import sources_from_rows
 from pipelines.scenarios.demo_county import build
 
@@ -140,6 +141,7 @@ def test_broker_config_names_the_topic_and_holds_no_secret(demo_cameras):
     pipeline = parse(configs[FILES["sources"]])["pipeline"]
     assert pipeline["topic"] == TOPIC == "detections.video"
     assert pipeline["conn-str"] == "kafka.edge.local;9092;detections.video"
+    assert FILES_TOPIC == TOPIC
     assert conn_str("kafka-1:9093,kafka-2:9093") == "kafka-1;9093;detections.video"
     for text in configs.values():
         assert not any(w in text.lower() for w in ("password", "sasl", "secret"))

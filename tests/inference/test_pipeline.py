@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from inference.configs import FILES, Model, all_configs
+from inference.files import FILES
 from inference.pipeline import CHAIN, PipelineError, build, read_spec, spec_from_texts
-from inference.registry import sources_from_rows
 from tests.inference.fake_deepstream import FakeGst, SrcPad
-
-
-def write_configs(directory: Path, count: int, **row) -> Path:
-    rows = [
-        {"camera_id": f"CAM-{n:04d}", "lat": 30.25, "lng": 120.15, "roi_px": "[[0,0],[9,0],[9,9]]"}
-        | row
-        for n in range(count)
-    ]
-    for name, text in all_configs(sources_from_rows(rows), Model(), broker="k1:9092").items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return directory
 
 
 def probe(pad, info, user_data):
@@ -28,7 +14,7 @@ def probe(pad, info, user_data):
 
 
 @pytest.mark.parametrize("count", [1, 50])
-def test_chain_elements_properties_and_links_in_order(tmp_path, count):
+def test_chain_elements_properties_and_links_in_order(tmp_path, count, write_configs):
     spec = read_spec(write_configs(tmp_path, count))
     built = build(FakeGst(), spec, probe=probe)
     e = built.elements
@@ -74,7 +60,7 @@ def test_chain_elements_properties_and_links_in_order(tmp_path, count):
     assert (kind, callback) == ("buffer", probe)
 
 
-def test_one_source_bin_per_camera_linked_to_its_streammux_pad(tmp_path):
+def test_one_source_bin_per_camera_linked_to_its_streammux_pad(tmp_path, write_configs):
     spec = read_spec(write_configs(tmp_path, 50))
     e = build(FakeGst(), spec, probe=probe).elements
     sources = [e[f"source-{n}"] for n in range(50)]
@@ -92,7 +78,9 @@ def test_one_source_bin_per_camera_linked_to_its_streammux_pad(tmp_path):
     assert len(e["streammux"].pads) == 50
 
 
-def test_file_sources_run_the_streammux_not_live_and_the_broker_can_be_overridden(tmp_path):
+def test_file_sources_run_the_streammux_not_live_and_the_broker_can_be_overridden(
+    tmp_path, write_configs
+):
     write_configs(tmp_path, 3, uri="file:///videos/clip.mp4")
     spec = read_spec(tmp_path, conn_str="kafka.county;9093;detections.video")
     e = build(FakeGst(), spec, probe=probe).elements
@@ -101,13 +89,13 @@ def test_file_sources_run_the_streammux_not_live_and_the_broker_can_be_overridde
     assert e["msgbroker"].properties["conn-str"] == "kafka.county;9093;detections.video"
 
 
-def test_a_missing_plugin_is_named(tmp_path):
+def test_a_missing_plugin_is_named(tmp_path, write_configs):
     spec = read_spec(write_configs(tmp_path, 2))
     with pytest.raises(PipelineError, match="'nvdsanalytics' not found"):
         build(FakeGst(missing=frozenset({"nvdsanalytics"})), spec, probe=probe)
 
 
-def test_a_line_up_with_gaps_or_a_wrong_batch_size_is_refused(tmp_path):
+def test_a_line_up_with_gaps_or_a_wrong_batch_size_is_refused(tmp_path, write_configs):
     write_configs(tmp_path, 3)
     sources = (tmp_path / FILES["sources"]).read_text()
     tracker = (tmp_path / FILES["tracker"]).read_text()
