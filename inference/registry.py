@@ -95,6 +95,11 @@ def _points(value: Any, what: str, *, count: int | None = None) -> tuple[Point, 
     return tuple((round(x), round(y)) for x, y in points)
 
 
+def _pair(value: Any, what: str) -> tuple[Point, Point]:
+    first, second = _points(value, what, count=2)
+    return first, second
+
+
 def _label(value: Any, what: str) -> str:
     if not isinstance(value, str) or not _LABEL.fullmatch(value):
         raise ReferenceError(f"{what}: label must be 1..64 of A-Z a-z 0-9 _ -, got {value!r}")
@@ -135,8 +140,8 @@ def lines_of(row: Mapping[str, Any]) -> tuple[Line, ...]:
     lines = tuple(
         Line(
             _label(i.get("label"), f"camera {camera!r} line"),
-            _points(i.get("direction_px"), f"camera {camera!r} line direction", count=2),  # type: ignore[arg-type]
-            _points(i.get("line_px"), f"camera {camera!r} line", count=2),  # type: ignore[arg-type]
+            _pair(i.get("direction_px"), f"camera {camera!r} line direction"),
+            _pair(i.get("line_px"), f"camera {camera!r} line"),
         )
         for i in items
     )
