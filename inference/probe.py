@@ -3,11 +3,15 @@
 Per frame and object it reads ``NvDsAnalyticsObjInfo.roiStatus`` (the ROI
 labels of the analytics config containing the object), asks the
 :class:`~inference.dwell.DwellClock` how long the object has been in each, and
-attaches one classifier label per ROI (``roi:<label>:dwell_s:<s>``, see
-:func:`inference.dwell.roi_attribute`) to the object. nvmsgconv with
-``payload-type=1`` and ``msg2p-newapi=1`` builds its messages from the object
-metadata and publishes those labels after ``|#|`` in the object's string.
-A stand-in model's labels are renamed to citybrain's (``[label-map]``).
+attaches a classifier meta to every object with one label per ROI
+(``roi:<label>:dwell_s:<s>``, see :func:`inference.dwell.roi_attribute`).
+nvmsgconv with ``payload-type=1`` and ``msg2p-newapi=1`` builds each object's
+string from its metadata (``generate_dsmeta_message_minimal``): when the object
+has classifier metadata it appends ``|#|``, every label, then the object's
+confidence, so an object in no ROI still publishes its confidence
+(``…|vehicle|#|0.91``). A stand-in model's labels are renamed to citybrain's
+(``[label-map]``). The stream id is ``frame_meta.source_id``, the key nvmsgconv
+uses for ``[sensorN]`` and nvdsanalytics for ``…-stream-N``.
 
 ``pyds`` is passed in (the real module on a DeepStream host, a fake in tests);
 this module imports nothing from DeepStream.
@@ -24,8 +28,7 @@ from inference.dwell import DwellClock, roi_attribute
 ANALYTICS_OBJ_META = "NVIDIA.DSANALYTICSOBJ.USER_META"
 # unique_component_id of the classifier meta the probe adds (nvinfer is 1)
 DWELL_COMPONENT_ID = 77
-# at most this many ROI labels per object, so a vehicle's attributes never take
-# the stock 7-field layout the connector reads a confidence from
+# at most this many ROI labels per object (keeps each object string short)
 MAX_ROI_ATTRIBUTES = 4
 NS_PER_S = 1_000_000_000
 
@@ -83,21 +86,19 @@ class DwellProbe:
     def handle_object(
         self, batch_meta: Any, frame_meta: Any, obj_meta: Any, meta_type: Any, at_s: float
     ) -> None:
-        """Rename a stand-in label, then attach the object's dwell per ROI."""
+        """Rename a stand-in label, then attach the object's dwell per ROI (maybe none)."""
         self.objects_seen += 1
         label = self.label_map.get(obj_meta.obj_label, obj_meta.obj_label)
         if label != obj_meta.obj_label:
             obj_meta.obj_label = label
         dwells = self.clock.observe(
-            stream_id=frame_meta.pad_index,
+            stream_id=frame_meta.source_id,
             object_id=obj_meta.object_id,
             label=label,
             rois=roi_status(self.pyds, obj_meta, meta_type),
             at_s=at_s,
         )
-        if not dwells:
-            return
-        self.objects_in_roi += 1
+        self.objects_in_roi += bool(dwells)
         pyds = self.pyds
         classifier = pyds.nvds_acquire_classifier_meta_from_pool(batch_meta)
         classifier.unique_component_id = DWELL_COMPONENT_ID

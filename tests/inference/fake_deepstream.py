@@ -270,7 +270,7 @@ class ObjectMeta:
 
 @dataclass
 class FrameMeta:
-    pad_index: int
+    source_id: int
     ntp_timestamp: int
     objects: list[ObjectMeta]
     buf_pts: int = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from citybrain.contracts.video import Camera, minimal_rows
+from connectors.deepstream_minimal import minimal_message
 from inference.dwell import DwellClock, parse_roi_attribute
 from inference.probe import DWELL_COMPONENT_ID, MAX_ROI_ATTRIBUTES, DwellProbe
 from tests.inference.fake_deepstream import (
@@ -42,11 +44,12 @@ def test_dwell_per_roi_is_attached_to_each_object_in_a_roi():
     assert classifier.unique_component_id == DWELL_COMPONENT_ID
     assert classifier.num_labels == 2
     assert {i.result_prob for i in classifier.labels} == {0.9}
-    assert walker.classifiers == unanalysed.classifiers == []
+    # objects in no ROI get an empty classifier, so nvmsgconv still writes their confidence
+    assert [c.labels for c in walker.classifiers + unanalysed.classifiers] == [[], []]
     assert (probe.objects_seen, probe.objects_in_roi) == (4, 2)
 
 
-def test_streams_are_told_apart_by_pad_index_and_pts_is_the_fallback_clock():
+def test_streams_are_told_apart_by_source_id_and_pts_is_the_fallback_clock():
     pyds = FakePyds()
     probe = DwellProbe(pyds=pyds, ok="ok", clock=DwellClock(forget_after_s=60))
     run(probe, pyds, [FrameMeta(0, 0, [ObjectMeta(1, "vehicle", rois=["r"])], buf_pts=10 * S)])
@@ -76,30 +79,31 @@ def test_at_most_four_roi_labels_and_empty_buffers_pass():
     assert probe.objects_seen == 1
 
 
-def test_the_attached_labels_pass_the_connector_contract_in_a_minimal_message():
-    from citybrain.contracts.video import Camera, minimal_rows
-    from connectors.deepstream_minimal import minimal_message, object_text
+def newapi_object_text(obj: ObjectMeta) -> str:
+    """The object string as generate_dsmeta_message_minimal writes it (msg2p-newapi)."""
+    text = f"{obj.object_id}|10|20|110|220|{obj.obj_label}"
+    if obj.classifiers:
+        labels = [i.result_label for c in obj.classifiers for i in c.labels]
+        text += "|#" + "".join(f"|{label}" for label in labels) + f"|{obj.confidence}"
+    return text
 
+
+def test_the_published_objects_pass_the_connector_contract_with_their_confidence():
     pyds = FakePyds()
     probe = DwellProbe(pyds=pyds, ok="ok", label_map={"car": "vehicle"})
     car = ObjectMeta(9, "car", confidence=0.75, rois=[f"r{n}" for n in range(6)])
-    run(probe, pyds, [FrameMeta(0, S, [car])])
-    attributes = [i.result_label for c in car.classifiers for i in c.labels]
+    ad = ObjectMeta(10, "small_ad", confidence=0.5, rois=[])
+    run(probe, pyds, [FrameMeta(0, S, [car, ad])])
+    message = minimal_message(
+        frame_id=30,
+        timestamp="2026-11-25T00:00:01.000Z",
+        sensor_id="CAM-0001",
+        objects=[newapi_object_text(car), newapi_object_text(ad)],
+    )
+    assert message["objects"][1] == "10|10|20|110|220|small_ad|#|0.5"
     cameras = {"CAM-0001": Camera("CAM-0001", 30.25, 120.15)}
-    # with and without the trailing confidence (msg2p-newapi layout)
-    for tail, confidence in (([f"{car.confidence}"], 0.75), ([], 1.0)):
-        text = object_text(
-            tracking_id="9",
-            bbox_px=(10, 20, 110, 220),
-            label=car.obj_label,
-            attributes=[*attributes, *tail],
-        )
-        message = minimal_message(
-            frame_id=30, timestamp="2026-11-25T00:00:01.000Z", sensor_id="CAM-0001", objects=[text]
-        )
-        (row,) = minimal_rows(message, cameras=cameras)
-        assert (row["label"], row["confidence"], row["camera_id"]) == (
-            "vehicle",
-            confidence,
-            "CAM-0001",
-        )
+    rows = minimal_rows(message, cameras=cameras)
+    assert [(r["label"], r["category"], r["confidence"]) for r in rows] == [
+        ("vehicle", None, 0.75),  # a vehicle is only an incident once the rules say it parked
+        ("small_ad", "illegal_small_ads", 0.5),
+    ]
