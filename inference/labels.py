@@ -5,13 +5,12 @@ The citybrain detector's classes are the keys of
 line number, from 0), so the labels nvmsgconv publishes are the labels the
 connector maps to categories. Stand-in models (NVIDIA TAO TrafficCamNet,
 PeopleNet) ship their own labels file; :data:`STAND_IN_LABEL_MAPS` renames
-their labels to citybrain's in the probe (labels without an entry are
-published as they are and the connector gives them no category).
+their labels to citybrain's in the probe (``[label-map]`` of ``sources.txt``;
+labels without an entry are published as they are and the connector gives
+them no category).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from citybrain.contracts.video import LABEL_TO_CATEGORY
 
@@ -30,8 +29,3 @@ STAND_IN_LABEL_MAPS: dict[str, dict[str, str]] = {
 def labels_file_text(labels: tuple[str, ...] = LABELS) -> str:
     """The nvinfer ``labelfile-path`` content: one label a line, class id = line index."""
     return "".join(f"{label}\n" for label in labels)
-
-
-def citybrain_label(model_label: str, label_map: Mapping[str, str]) -> str:
-    """The label to publish for a model's label (as it is when unmapped)."""
-    return label_map.get(model_label, model_label)

@@ -147,3 +147,11 @@ def test_broker_config_names_the_topic_and_holds_no_secret(demo_cameras):
         assert not any(w in text.lower() for w in ("password", "sasl", "secret"))
     with pytest.raises(ValueError, match="host:port"):
         conn_str("kafka-without-port")
+
+
+def test_stand_in_label_maps_only_map_onto_connector_labels():
+    from inference.labels import STAND_IN_LABEL_MAPS
+
+    targets = {label for mapping in STAND_IN_LABEL_MAPS.values() for label in mapping.values()}
+    assert targets <= set(LABEL_TO_CATEGORY)
+    assert STAND_IN_LABEL_MAPS["trafficcamnet"]["car"] == "vehicle"
