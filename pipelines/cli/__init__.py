@@ -22,6 +22,7 @@ def _register() -> None:
         check,
         demo,
         gateway,
+        inference,
         intake,
         permits,
         plan,
