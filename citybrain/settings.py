@@ -27,7 +27,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_VEHICLE_OFFLINE_S | ``600`` | seconds without a fix after which a vehicle is offline |
 | CITYBRAIN_SWEEP_MAX_KMH | ``15`` | speed limit of a sanitation vehicle while sweeping, km/h |
 | CITYBRAIN_SWEEP_OVER_S | ``60`` | seconds above the sweeping limit before it is a breach |
-| CITYBRAIN_VIDEO_RULES | none: the defaults | JSON overrides of the video rules (``streams.video.rules``) |
+| CITYBRAIN_VIDEO_RULES | none: the defaults | video rule overrides, ``streams.video.rules`` |
 """
 
 from __future__ import annotations
