@@ -6,13 +6,15 @@ cell, so the candidates of one category from cameras that see the same place
 meet in one table entry (except across res-6 borders). The entry's value::
 
     {"open": [{"alert_id", "camera_id", "lat", "lng", "cell", "opened_s"}],
-     "suppressed": [{"alert_id", "by", "due_s"}]}
+     "suppressed": [{"alert_id", "by", "due_s"}], "latest_s": due time of the latest}
 
 :func:`decide` drops a candidate from camera B while an alert of the same
-category from another camera A is open (within ``open_s`` of its opening)
-and within ``distance_m`` or in the same res-9 cell; the suppression names
-the alert it folded into. A candidate already decided (a redelivery) changes
-nothing. Entries older than ``open_s`` before the candidate are forgotten.
+category from another camera A is open (``open_s`` either side of its
+opening: candidates from other partitions may arrive out of order) and
+within ``distance_m`` or in the same res-9 cell; the suppression names the
+alert it folded into. Whichever of two such candidates arrives first is the
+alert. A candidate already decided (a redelivery) changes nothing. Entries
+more than ``keep_s`` before the latest candidate's due time are forgotten.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ def decide(
 ) -> tuple[dict[str, Any], str, str | None]:
     """(new value, ``alert`` | ``suppressed`` | ``duplicate``, the suppressing alert id)."""
     due_s = candidate["due_s"]
-    horizon_s = due_s - policy.open_s
+    latest_s = max(due_s, (value or {}).get("latest_s", due_s))
+    horizon_s = latest_s - policy.keep_s
     opened = [e for e in (value or {}).get("open", []) if e["opened_s"] >= horizon_s]
     dropped = [e for e in (value or {}).get("suppressed", []) if e["due_s"] >= horizon_s]
-    new = {"open": opened, "suppressed": dropped}
+    new = {"open": opened, "suppressed": dropped, "latest_s": latest_s}
     alert_id = candidate["alert_id"]
     if any(e["alert_id"] == alert_id for e in opened + dropped):
         return new, DUPLICATE, None

@@ -20,7 +20,10 @@ new episode). Defaults (:data:`DEFAULT_RULES`):
 Cross-camera suppression (:class:`Suppression`): a candidate alert from one
 camera is dropped while an alert of the same category from another camera is
 open within ``distance_m`` (default 50 m) or in the same H3 res-9 cell; an
-alert stays open ``open_s`` (default 1800 s) after it opened. Permit checks
+alert stays open ``open_s`` (default 1800 s) after it opened; decisions are
+remembered ``keep_s`` (default 86,400 s) after the latest candidate of the
+place, for candidates that arrive late from other partitions and for
+redeliveries. Permit checks
 (:class:`PermitRadii`): an ad permit within ``ad_m`` (30 m) makes an ad
 legal; a parking permit within ``parking_m`` (15 m) and inside its time
 windows makes a parked car legal.
@@ -60,6 +63,7 @@ class Suppression:
     distance_m: float = 50.0
     same_cell: bool = True
     open_s: float = 1800.0
+    keep_s: float = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)

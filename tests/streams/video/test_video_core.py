@@ -89,12 +89,22 @@ def test_a_redelivered_candidate_is_a_duplicate_not_a_second_alert():
 
 
 def test_old_place_entries_are_forgotten():
-    policy = Suppression(open_s=600)
+    policy = Suppression(open_s=600, keep_s=600)
     first = {"alert_id": "x", "camera_id": "A", "lat": LAT, "lng": LNG, "due_s": 0.0}
     value, outcome, _ = places.decide(None, first, policy=policy)
     second = {**first, "alert_id": "y", "camera_id": "B", "due_s": 601.0}
     value, outcome, _ = places.decide(value, second, policy=policy)
     assert outcome == "alert" and [e["alert_id"] for e in value["open"]] == ["y"]
+
+
+def test_a_late_candidate_from_another_partition_is_still_suppressed():
+    policy = Suppression()
+    first = {"alert_id": "x", "camera_id": "A", "lat": LAT, "lng": LNG, "due_s": 0.0}
+    value, _, _ = places.decide(None, first, policy=policy)
+    later = {**first, "alert_id": "z", "camera_id": "C", "lat": LAT + 0.05, "due_s": 9000.0}
+    value, _, _ = places.decide(value, later, policy=policy)
+    late = {**first, "alert_id": "y", "camera_id": "B", "due_s": 60.0}
+    assert places.decide(value, late, policy=policy)[1:] == ("suppressed", "x")
 
 
 def test_a_low_confidence_neighbour_does_not_suppress_anything():
