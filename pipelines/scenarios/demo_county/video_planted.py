@@ -6,15 +6,16 @@ so adding these leaves every other message of the day unchanged.
 :data:`PLANTED` problems (object ids ``PLANT-…``), with the outcome expected
 under the default rules (:mod:`streams.video.rules`):
 
-- ``peddler``: a vendor in view of a camera for 20 minutes at 19:00 → one
+- ``peddler``: a vendor in view of a camera for 10 minutes at 19:00 → one
   ``unlicensed_peddler`` alert (``persistent``);
-- ``car_two_cameras``: one car parked 30 minutes at 14:30 between the two
+- ``car_two_cameras``: one car parked 30 minutes at 20:30 between the two
   cameras of a place, each tracking it under its own id → one
-  ``illegal_parking`` alert (the first camera's), the other suppressed;
+  ``illegal_parking`` alert (the first camera's to reach its place), the
+  other suppressed;
 - ``unpermitted_ad``: a small ad seen for 15 minutes with no ad permit near → alert;
 - ``permitted_ad``: the same 10 m from a planted outdoor-ad permit → nothing;
 - ``parking_in_window``: a car at a planted parking permit (19:00-23:59)
-  at 20:00 → nothing; ``parking_out_of_window``: the same spot at 15:00 →
+  at 20:00 → nothing; ``parking_out_of_window``: the same spot at 17:00 →
   ``illegal_parking`` alert (``no_parking``);
 - ``site_expired``: materials piled for an hour (a sample every 5 minutes)
   at a planted construction site whose permit has expired → alert
@@ -22,7 +23,11 @@ under the default rules (:mod:`streams.video.rules`):
   valid permit → nothing.
 
 Transients (object ids ``PASS-…``): a vendor walking through for a minute,
-a car stopping for two, a pedestrian: nothing.
+a car stopping for 90 seconds, a pedestrian: nothing.
+
+Times are chosen inside the hours the demo's marts expect each category
+(parking 07-09, 11-13, 17-20 local) and away from the random parking
+episodes of the same cameras, so other tests' expectations hold.
 """
 
 from __future__ import annotations
@@ -43,18 +48,18 @@ PLACE_PAIR = (10, 11)  # the two cameras of the 北塘公交站 place (a daytime
 
 # name -> (label, event type, local start hour, minutes, seconds between sightings, expected)
 PLANTED: dict[str, tuple[str, str, float, float, int, str | None]] = {
-    "peddler": ("street_vendor", "stopped", 19.0, 20, 30, "persistent"),
-    "car_two_cameras": ("vehicle", "parked", 14.5, 30, 30, "no_parking"),
+    "peddler": ("street_vendor", "stopped", 19.0, 10, 30, "persistent"),
+    "car_two_cameras": ("vehicle", "parked", 20.5, 30, 30, "no_parking"),
     "unpermitted_ad": ("small_ad", "stopped", 10.0, 15, 60, "unpermitted_ad"),
     "permitted_ad": ("small_ad", "stopped", 10.0, 15, 60, None),
     "parking_in_window": ("vehicle", "parked", 20.0, 30, 30, None),
-    "parking_out_of_window": ("vehicle", "parked", 15.0, 30, 30, "no_parking"),
+    "parking_out_of_window": ("vehicle", "parked", 17.0, 30, 30, "no_parking"),
     "site_expired": ("material_pile", "stopped", 9.0, 60, 300, "construction_without_permit"),
     "site_valid": ("material_pile", "stopped", 9.0, 60, 300, None),
 }
 TRANSIENTS = {  # name -> (label, event type, local start hour, seconds in view)
     "vendor_walking": ("street_vendor", "stopped", 18.2, 60),
-    "car_stopping": ("vehicle", "parked", 16.0, 120),
+    "car_stopping": ("vehicle", "parked", 18.0, 90),
     "pedestrian": ("person", "moving", 12.0, 90),
 }
 
