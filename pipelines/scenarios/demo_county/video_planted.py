@@ -8,7 +8,7 @@ under the default rules (:mod:`streams.video.rules`):
 
 - ``peddler``: a vendor in view of a camera for 10 minutes at 19:00 → one
   ``unlicensed_peddler`` alert (``persistent``);
-- ``car_two_cameras``: one car parked 30 minutes at 20:30 between the two
+- ``car_two_cameras``: one car parked 25 minutes at 20:30 between the two
   cameras of a place, each tracking it under its own id → one
   ``illegal_parking`` alert (the first camera's to reach its place), the
   other suppressed;
@@ -49,7 +49,7 @@ PLACE_PAIR = (10, 11)  # the two cameras of the 北塘公交站 place (a daytime
 # name -> (label, event type, local start hour, minutes, seconds between sightings, expected)
 PLANTED: dict[str, tuple[str, str, float, float, int, str | None]] = {
     "peddler": ("street_vendor", "stopped", 19.0, 10, 30, "persistent"),
-    "car_two_cameras": ("vehicle", "parked", 20.5, 30, 30, "no_parking"),
+    "car_two_cameras": ("vehicle", "parked", 20.5, 25, 30, "no_parking"),
     "unpermitted_ad": ("small_ad", "stopped", 10.0, 15, 60, "unpermitted_ad"),
     "permitted_ad": ("small_ad", "stopped", 10.0, 15, 60, None),
     "parking_in_window": ("vehicle", "parked", 20.0, 30, 30, None),
