@@ -40,12 +40,6 @@ class VideoRules:
         self.cameras = {str(c["camera_id"]): dict(c) for c in cameras}
         self.permits = PermitChecks(permits, radii=self.config.permits)
 
-    def with_permits(self, permits: Sequence[Mapping[str, Any]]) -> VideoRules:
-        """The same rules and cameras with new permits."""
-        out = VideoRules(config=self.config, permits=permits)
-        out.cameras = self.cameras
-        return out
-
     def candidate(self, due: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
         """(candidate alert or None when legal, the level or the reason it is legal)."""
         category = due["category"]
