@@ -27,6 +27,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_VEHICLE_OFFLINE_S | ``600`` | seconds without a fix after which a vehicle is offline |
 | CITYBRAIN_SWEEP_MAX_KMH | ``15`` | speed limit of a sanitation vehicle while sweeping, km/h |
 | CITYBRAIN_SWEEP_OVER_S | ``60`` | seconds above the sweeping limit before it is a breach |
+| CITYBRAIN_VIDEO_RULES | none: the defaults | video rule overrides, ``streams.video.rules`` |
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Settings:
     vehicle_offline_s: float = 600.0
     sweep_max_kmh: float = 15.0
     sweep_over_s: float = 60.0
+    video_rules_path: Path | None = None
 
     @property
     def reference_path(self) -> Path:
@@ -146,4 +148,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         vehicle_offline_s=_positive(env, "CITYBRAIN_VEHICLE_OFFLINE_S", 600.0),
         sweep_max_kmh=_positive(env, "CITYBRAIN_SWEEP_MAX_KMH", 15.0),
         sweep_over_s=_positive(env, "CITYBRAIN_SWEEP_OVER_S", 60.0),
+        video_rules_path=Path(env["CITYBRAIN_VIDEO_RULES"])
+        if env.get("CITYBRAIN_VIDEO_RULES")
+        else None,
     )

@@ -67,6 +67,12 @@ DERIVED: tuple[TopicSpec, ...] = (
         30 * DAY_MS,
         description="closed-window incident counts per H3 cell x category",
     ),
+    TopicSpec(
+        "video.candidates",
+        INCIDENT_PARTITIONS,
+        7 * DAY_MS,
+        description="video episodes due for an alert, keyed by category x H3 res-6 area",
+    ),
     TopicSpec("alerts", 3, 30 * DAY_MS, description="alerts for duty staff and the case engine"),
     TopicSpec("cases.commands", 3, 30 * DAY_MS, description="commands to the case engine"),
     TopicSpec("cases.events", 3, 365 * DAY_MS, description="accepted case transitions"),
@@ -131,6 +137,18 @@ def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
             6,  # co-partitioned with gps.fixes
             compacted=True,
             description="last position and violation episodes by vehicle id (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "video_cameras"),
+            INCIDENT_PARTITIONS,  # co-partitioned with detections.video
+            compacted=True,
+            description="tracked object episodes by camera id (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "video_places"),
+            INCIDENT_PARTITIONS,  # co-partitioned with video.candidates
+            compacted=True,
+            description="open video alerts by category x area (table changelog)",
         ),
     )
 

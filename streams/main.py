@@ -16,6 +16,7 @@ from streams.hotspots import agents as hotspots
 from streams.intake import agents as intake
 from streams.sink import agents as sink
 from streams.vehicles import agents as vehicles
+from streams.video import agents as video
 
 
 def stream_app(settings: Settings) -> faust.App:
@@ -27,6 +28,7 @@ def stream_app(settings: Settings) -> faust.App:
         counters["intake"] = intake.register(app, settings)
         counters["flood"] = flood.register(app, settings)
         counters["vehicles"] = vehicles.register(app, settings)
+        counters["video"] = video.register(app, settings)
         engine = cases.register(app, settings)
         counters["cases"] = engine.stats
         register_api(app, engine, settings)

@@ -152,6 +152,28 @@ def vehicles(
     typer.echo(json.dumps(result))
 
 
+@bench_app.command("video")
+def video(
+    cameras: int = typer.Option(50, help="cameras"),
+    objects: int = typer.Option(12, help="objects in each camera's view"),
+    messages: int = typer.Option(300_000, help="detection messages through the rules"),
+    naive_messages: int = typer.Option(60_000, help="messages through the naive baseline"),
+    as_json: bool = typer.Option(False, "--json", help="print only the JSON result"),
+) -> None:
+    """Detection messages/s through the video rules vs a naive per-message recomputation."""
+    from pipelines.bench.video import bench
+
+    result = bench(
+        cameras=cameras, objects=objects, n_messages=messages, naive_messages=naive_messages
+    )
+    if not as_json:
+        typer.echo(f"rules         {result['rules_messages_per_s']:>12,.0f} messages/s")
+        typer.echo(f"naive         {result['naive_messages_per_s']:>12,.0f} messages/s")
+        typer.echo(f"ratio         {result['ratio']:>12}x")
+        typer.echo(f"decode alone  {result['decode_messages_per_s']:>12,.0f} messages/s")
+    typer.echo(json.dumps(result))
+
+
 @bench_app.command("marts")
 def marts(
     incidents: int = typer.Option(10_000_000, help="incidents (each also a case) in the year"),

@@ -48,6 +48,16 @@ def test_vehicles_bench_agrees_with_the_naive_scan():
     assert {"indexed_fixes_per_s", "naive_fixes_per_s", "ratio", "core_fixes_per_s"} <= set(result)
 
 
+def test_video_bench_agrees_with_the_naive_baseline_and_alerts():
+    from pipelines.bench import video
+
+    result = video.bench(cameras=10, objects=6, n_messages=12_000, naive_messages=6_000)
+    assert result["agrees_with_naive"] is True
+    assert result["alerts"] > 0 and result["legal"] >= 0
+    assert {"rules_messages_per_s", "naive_messages_per_s", "ratio"} <= set(result)
+    assert result["rules_messages_per_s"] > 0
+
+
 def test_marts_bench_times_every_dashboard_query_and_agrees_with_the_raw_table():
     from pipelines.bench import marts
 

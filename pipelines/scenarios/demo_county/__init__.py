@@ -23,6 +23,7 @@ from pipelines.scenarios.demo_county import (
     malformed,
     report_events,
     video_events,
+    video_planted,
 )
 from pipelines.scenarios.demo_county.clock import day_start_utc
 
@@ -102,6 +103,20 @@ def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, day: date = DEMO_DAY)
         add("reports.citizen", partition_key(lat=doc["lat"], lng=doc["lng"]), at, doc)
     for at, topic, raw in malformed.broken(rnd, day=day, samples=samples):
         messages.append(SourceMessage(topic, b"broken", raw, at, False))
+    # planted video problems, transients and their permits: no randomness, nothing else moves
+    planted_permits = video_planted.permits(cameras, day)
+    permits = permits + planted_permits
+    for doc in planted_permits:
+        messages.append(
+            SourceMessage(
+                "permits", doc["permit_id"].encode(), encode_row(doc), day_start_utc(day), True
+            )
+        )
+    for at, doc in video_planted.detections(cameras, day):
+        value = orjson.dumps(doc)
+        messages.append(
+            SourceMessage("detections.video", doc["sensor"]["id"].encode(), value, at, True)
+        )
 
     messages.sort(key=lambda m: (m.event_at, m.topic, m.key, m.value))
     return Scenario(

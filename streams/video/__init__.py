@@ -1,0 +1,1 @@
+"""Video intelligence: detections → trustworthy alerts (persistence, permits, suppression)."""
