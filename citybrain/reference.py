@@ -82,3 +82,42 @@ def write_tables(reference_dir: Path, tables: Mapping[str, Sequence[Row]]) -> li
         os.replace(tmp, path)
         written.append(path)
     return written
+
+
+class ReferenceWatch:
+    """Something built from reference tables, rebuilt when one of their files changes.
+
+    Subclasses name their ``TABLES`` and say how to ``build``; :meth:`changed`
+    compares each file's modification time and size with the last look, so a
+    worker picks up an edited table without restarting. A missing file counts
+    as a state of its own (its appearance is a change).
+    """
+
+    TABLES: tuple[str, ...] = ()
+
+    def __init__(self, reference_dir: Path) -> None:
+        self.reference_dir = reference_dir
+        self.stamp = self._stamp()
+
+    def _stamp(self) -> tuple[tuple[int, int] | None, ...]:
+        stamps: list[tuple[int, int] | None] = []
+        for table in self.TABLES:
+            try:
+                stat = path_of(self.reference_dir, table).stat()
+            except FileNotFoundError:
+                stamps.append(None)
+                continue
+            stamps.append((stat.st_mtime_ns, stat.st_size))
+        return tuple(stamps)
+
+    def build(self) -> Any:
+        """What the tables make now (ReferenceError when a file is malformed)."""
+        raise NotImplementedError
+
+    def changed(self) -> Any | None:
+        """A new :meth:`build` when a file changed since the last look, else None."""
+        stamp = self._stamp()
+        if stamp == self.stamp:
+            return None
+        self.stamp = stamp
+        return self.build()

@@ -38,7 +38,7 @@ from faust.types import EventT
 from citybrain import reference
 from citybrain.contracts import ContractViolation, decode, encode_row, gps
 from citybrain.contracts.alert import TOPIC as ALERTS
-from citybrain.reference import path_of, read_table
+from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.faust_compat import event_context
@@ -52,10 +52,10 @@ BATCH_MAX_EVENTS = 5_000
 BATCH_WITHIN_S = 0.2
 
 
-class PermitsFile:
+class PermitsFile(reference.ReferenceWatch):
     """The reference files ``permits`` and ``zones``: a new Fleet whenever either changed."""
 
-    FILES = ("permits", "zones")
+    TABLES = ("permits", "zones")
 
     def __init__(
         self,
@@ -65,21 +65,9 @@ class PermitsFile:
         sweep_max_kmh: float = sweeping.SWEEP_MAX_KMH,
         sweep_over_s: float = sweeping.SWEEP_OVER_S,
     ) -> None:
-        self.reference_dir = reference_dir
         self.vehicles = list(vehicles)
         self.sweep = {"sweep_max_kmh": sweep_max_kmh, "sweep_over_s": sweep_over_s}
-        self.stamp = self._stamp()
-
-    def _stamp(self) -> tuple[tuple[int, int] | None, ...]:
-        stamps = []
-        for table in self.FILES:
-            try:
-                stat = path_of(self.reference_dir, table).stat()
-            except FileNotFoundError:
-                stamps.append(None)
-                continue
-            stamps.append((stat.st_mtime_ns, stat.st_size))
-        return tuple(stamps)
+        super().__init__(reference_dir)
 
     def fleet(self) -> Fleet:
         """The fleet with the files' permits and zones now (reference.ReferenceError if bad)."""
@@ -90,13 +78,7 @@ class PermitsFile:
             **self.sweep,
         )
 
-    def changed(self) -> Fleet | None:
-        """A fleet with the new permits and zones when a file changed, else None."""
-        stamp = self._stamp()
-        if stamp == self.stamp:
-            return None
-        self.stamp = stamp
-        return self.fleet()
+    build = fleet
 
 
 class VehicleWatch:

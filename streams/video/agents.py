@@ -42,7 +42,7 @@ from faust.types import EventT
 from citybrain import reference
 from citybrain.contracts import ContractViolation, decode_rows, encode_row, video
 from citybrain.contracts.alert import TOPIC as ALERTS
-from citybrain.reference import path_of, read_table
+from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.faust_compat import event_context
@@ -59,26 +59,14 @@ BATCH_WITHIN_S = 0.2
 log = logging.getLogger(__name__)
 
 
-class ReferenceFiles:
+class ReferenceFiles(reference.ReferenceWatch):
     """The ``cameras`` and ``permits`` files: new rules whenever either changed."""
 
-    FILES = ("cameras", "permits")
+    TABLES = ("cameras", "permits")
 
     def __init__(self, reference_dir: Path, config: Config) -> None:
-        self.reference_dir = reference_dir
         self.config = config
-        self.stamp = self._stamp()
-
-    def _stamp(self) -> tuple[tuple[int, int] | None, ...]:
-        stamps = []
-        for table in self.FILES:
-            try:
-                stat = path_of(self.reference_dir, table).stat()
-            except FileNotFoundError:
-                stamps.append(None)
-                continue
-            stamps.append((stat.st_mtime_ns, stat.st_size))
-        return tuple(stamps)
+        super().__init__(reference_dir)
 
     def rules(self) -> VideoRules:
         """Rules with the files' cameras and permits now (reference.ReferenceError if bad)."""
@@ -88,13 +76,7 @@ class ReferenceFiles:
             config=self.config,
         )
 
-    def changed(self) -> VideoRules | None:
-        """New rules when a file changed, else None."""
-        stamp = self._stamp()
-        if stamp == self.stamp:
-            return None
-        self.stamp = stamp
-        return self.rules()
+    build = rules
 
 
 class VideoWatch:
