@@ -6,7 +6,7 @@ module folds ``cases.events`` into what an Open311 client asks for: is the
 request ``open`` or ``closed``, since when, who handles it, by when, and a
 note saying where in the national flow it stands (上报 → 受理 → 立案 → 派遣 →
 处置 → 核查 → 结案). The fold is pure and bounded; the intake feeds
-it from the topic through ``connectors.report_intake.follow_topic``.
+it from the topic through ``connectors.report_kafka.follow_topic``.
 """
 
 from __future__ import annotations

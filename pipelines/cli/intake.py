@@ -38,7 +38,7 @@ def serve(
     """Serve Open311 GeoReport v2 (/open311/v2/) and the 12345 webhook and batch doors."""
     from aiohttp import web
 
-    from connectors.report_intake import kafka_intake_app
+    from connectors.report_kafka import kafka_intake_app
 
     settings = load()
     keys = _api_keys(api_keys_file)
@@ -69,7 +69,8 @@ def load_export(
 ) -> None:
     """Publish a 12345 export to reports.citizen; refused rows go to reports.citizen.rejected."""
     from connectors.hotline12345 import ExportError, read_export, reports_from_records
-    from connectors.report_intake import KafkaSink, refusal_dead_letter
+    from connectors.report_intake import refusal_dead_letter
+    from connectors.report_kafka import KafkaSink
 
     settings = load()
     try:

@@ -18,7 +18,8 @@ from aiokafka import AIOKafkaProducer
 from citybrain.categories import REPORT_CATEGORIES
 from citybrain.contracts import decode, encode_row
 from connectors.open311 import RequestStatus
-from connectors.report_intake import ReportIndex, intake_app, kafka_intake_app
+from connectors.report_intake import ReportIndex, intake_app
+from connectors.report_kafka import kafka_intake_app
 from streams.cases.commands import command_from_dict
 from streams.cases.engine import step
 from streams.cases.policy import Clock
