@@ -3,7 +3,7 @@
 The workers' reference files (:mod:`citybrain.reference`, JSON) are turned
 into typed Parquet files beside the warehouse on every SQLMesh plan and run
 (``before_all``), and exposed as ``reference.*`` views; a missing file gives
-an empty, typed view. Two tables:
+an empty, typed view. Four tables:
 
 - ``reference.vehicles``: vehicle_id, plate, vehicle_type, department (the
   row's ``department``, else the owner of a fleet vehicle), company (the
@@ -11,7 +11,12 @@ an empty, typed view. Two tables:
 - ``reference.vehicle_route_cells``: vehicle_id × h3_res9, the resolution-9
   cells a vehicle's assigned route (``route_wkt``, a WGS-84 LINESTRING)
   passes through, sampled every ROUTE_SAMPLE_M metres (20 m, well under the
-  ~174 m edge of a res-9 cell).
+  ~174 m edge of a res-9 cell);
+- ``reference.grids``: grid_code, street, community of each unit grid (单元网格);
+- ``reference.departments``: department_id, name.
+
+The names let marts carry what a reader needs (a case's street and
+department), so the dashboards' datasets read one table with no joins.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "vehicle_route_cells": pa.schema([("vehicle_id", pa.string()), ("h3_res9", pa.string())]),
+    "grids": pa.schema(
+        [("grid_code", pa.string()), ("street", pa.string()), ("community", pa.string())]
+    ),
+    "departments": pa.schema([("department_id", pa.string()), ("name", pa.string())]),
 }
 SQL_TYPES = {pa.string(): "TEXT"}
 
@@ -90,10 +99,21 @@ def route_cell_rows(vehicles: Sequence[Mapping[str, Any]]) -> list[dict[str, str
     ]
 
 
+def named_rows(rows: Sequence[Mapping[str, Any]], table: str) -> list[dict[str, Any]]:
+    """The columns of ``SCHEMAS[table]`` of each reference row, as text (None when absent)."""
+    names = SCHEMAS[table].names
+    return [{n: None if r.get(n) is None else str(r[n]) for n in names} for r in rows]
+
+
 def write_reference(reference_dir: Path, out_dir: Path) -> dict[str, Path]:
     """Write the reference tables as Parquet in ``out_dir``; return their paths."""
     vehicles = read_table(reference_dir, "vehicles")
-    tables = {"vehicles": vehicle_rows(vehicles), "vehicle_route_cells": route_cell_rows(vehicles)}
+    tables = {
+        "vehicles": vehicle_rows(vehicles),
+        "vehicle_route_cells": route_cell_rows(vehicles),
+        "grids": named_rows(read_table(reference_dir, "grids"), "grids"),
+        "departments": named_rows(read_table(reference_dir, "departments"), "departments"),
+    }
     paths = {}
     for name, rows in tables.items():
         path = Path(out_dir) / f"{name}.parquet"
