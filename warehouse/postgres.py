@@ -25,6 +25,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,10 @@ class PostgresMissing(RuntimeError):
     """No PostgreSQL server binaries on this machine."""
 
 
+class PostgresNotConfigured(RuntimeError):
+    """The CITYBRAIN_PG_* settings are incomplete."""
+
+
 class PostgresFailed(RuntimeError):
     """The throwaway server did not start; the message holds its log."""
 
@@ -56,6 +61,23 @@ class PgConnection:
     database: str
     user: str
     password: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PgConnection:
+        """The server ``CITYBRAIN_PG_*`` names; the password has no default."""
+        password = env.get("CITYBRAIN_PG_PASSWORD")
+        if password is None:
+            raise PostgresNotConfigured(
+                "CITYBRAIN_PG_PASSWORD is not set: the postgres gateway needs"
+                " CITYBRAIN_PG_HOST/_PORT/_DATABASE/_USER/_PASSWORD"
+            )
+        return cls(
+            host=env.get("CITYBRAIN_PG_HOST") or "127.0.0.1",
+            port=int(env.get("CITYBRAIN_PG_PORT") or 5432),
+            database=env.get("CITYBRAIN_PG_DATABASE") or "citybrain",
+            user=env.get("CITYBRAIN_PG_USER") or "citybrain",
+            password=password,
+        )
 
     def env(self) -> dict[str, str]:
         """The ``CITYBRAIN_PG_*`` variables that point config.py's postgres gateway here."""

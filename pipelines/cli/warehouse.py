@@ -37,3 +37,25 @@ def init() -> None:
     settings = load()
     written = ensure_schema_files(settings.landing_dir)
     typer.echo(f"{len(written)} schema file(s) written under {settings.landing_dir}")
+
+
+@warehouse_app.command("load-postgres")
+def load_postgres() -> None:
+    """Copy new landing files and the reference tables into PostgreSQL (CITYBRAIN_PG_*)."""
+    import os
+
+    from warehouse.pg_load import load_all
+    from warehouse.postgres import PgConnection, PostgresNotConfigured
+
+    settings = load()
+    try:
+        pg = PgConnection.from_env(os.environ)
+    except PostgresNotConfigured as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    report = load_all(pg, landing_dir=settings.landing_dir, reference_dir=settings.reference_path)
+    for topic, files in report.files.items():
+        typer.echo(f"landing.{topic}: {files} file(s), {report.rows[topic]} row(s)")
+    typer.echo(f"{report.skipped_files} file(s) already loaded")
+    for name, rows in report.reference_rows.items():
+        typer.echo(f"reference.{name}: {rows} row(s)")
