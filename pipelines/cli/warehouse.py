@@ -44,6 +44,7 @@ def load_postgres() -> None:
     """Copy new landing files and the reference tables into PostgreSQL (CITYBRAIN_PG_*)."""
     import os
 
+    from warehouse.landing import view_name
     from warehouse.pg_load import load_all
     from warehouse.postgres import PgConnection, PostgresNotConfigured
 
@@ -55,7 +56,7 @@ def load_postgres() -> None:
         raise typer.Exit(2) from None
     report = load_all(pg, landing_dir=settings.landing_dir, reference_dir=settings.reference_path)
     for topic, files in report.files.items():
-        typer.echo(f"landing.{topic}: {files} file(s), {report.rows[topic]} row(s)")
+        typer.echo(f"{view_name(topic)}: {files} file(s), {report.rows[topic]} row(s)")
     typer.echo(f"{report.skipped_files} file(s) already loaded")
     for name, rows in report.reference_rows.items():
         typer.echo(f"reference.{name}: {rows} row(s)")
