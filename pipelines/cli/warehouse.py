@@ -60,3 +60,30 @@ def load_postgres() -> None:
     typer.echo(f"{report.skipped_files} file(s) already loaded")
     for name, rows in report.reference_rows.items():
         typer.echo(f"reference.{name}: {rows} row(s)")
+
+
+@warehouse_app.command("postgres")
+def postgres_server() -> None:
+    """Run a throwaway PostgreSQL server on loopback until Ctrl-C; print its CITYBRAIN_PG_*."""
+    import shlex
+    import signal
+    import threading
+
+    from warehouse.postgres import PostgresMissing, TempPostgres
+
+    try:
+        server = TempPostgres()
+    except PostgresMissing as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with server as pg:
+        for name, value in pg.env().items():
+            typer.echo(f"export {name}={shlex.quote(value)}")
+        typer.echo(f"# data in {server.root}; Ctrl-C stops the server and removes it", err=True)
+        try:
+            while not stop.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass

@@ -1,13 +1,22 @@
-"""``citybrain warehouse load-postgres`` and ``citybrain plan --gateway``: settings and output."""
+"""``citybrain warehouse load-postgres/postgres`` and ``citybrain plan --gateway``."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from pipelines.cli import app
 from warehouse.landing import LandingWriter
+from warehouse.postgres import PgConnection
+
+ROOT = Path(__file__).parents[3]
 
 T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)
 
@@ -43,3 +52,27 @@ def test_plan_names_the_gateways_it_knows(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["plan", "--gateway", "oracle"])
     assert result.exit_code == 2
     assert "--gateway must be one of duckdb, postgres" in result.output
+
+
+def test_the_dev_server_prints_its_settings_and_cleans_up_on_sigterm(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines", "warehouse", "postgres"],
+        cwd=ROOT,
+        env={**os.environ, "CITYBRAIN_HOME": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        exports = dict(
+            process.stdout.readline().removeprefix("export ").strip().split("=", 1)
+            for _ in range(5)
+        )
+        pg = PgConnection.from_env({k: shlex.split(v)[0] for k, v in exports.items()})
+        pg.connect().close()
+        data_dir = Path(process.stderr.readline().split()[3].rstrip(";"))
+        assert data_dir.exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert not data_dir.exists()
