@@ -13,7 +13,8 @@ MODEL (
 );
 
 WITH landed AS (
-  /* one landing schema for all five (warehouse.landing.REJECTED_COLUMNS): UNION ALL by position */
+  /* one landing schema for all five (warehouse.landing.REJECTED_COLUMNS), and SQLMesh expands
+     each * from external_models.yaml in that order: UNION ALL by position is by name */
   SELECT * FROM landing.detections_video_rejected
   UNION ALL
   SELECT * FROM landing.gps_fixes_rejected
