@@ -34,6 +34,7 @@ import psycopg2
 PG_ROOT = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"
 START_TIMEOUT_S = 60.0
+PORT_ATTEMPTS = 3
 MISSING = (
     "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; "
     "`make setup` installs them (Debian package postgresql)"
@@ -148,13 +149,15 @@ class TempPostgres:
         self.connection: PgConnection | None = None
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
+        result = subprocess.run(
             [str(self.bin / args[0]), *args[1:]],
-            check=True,
             capture_output=True,
+            text=True,
             user=self.run_as,
             cwd=self.root,
         )
+        if result.returncode != 0:
+            raise PostgresFailed(f"{args[0]} failed:\n{result.stdout}{result.stderr}")
 
     def start(self) -> PgConnection:
         """initdb, start the server, create the role and database; return how to connect."""
@@ -176,7 +179,27 @@ class TempPostgres:
             "--encoding=UTF8",
             "--locale=C",
         )
-        port = free_port()
+        for attempt in range(PORT_ATTEMPTS):
+            port = free_port()
+            try:
+                self._serve(data, port)
+                break
+            except PostgresFailed:  # another process took the free port in the meantime
+                if attempt == PORT_ATTEMPTS - 1 or "could not bind" not in self.log():
+                    raise
+        admin = PgConnection("127.0.0.1", port, "postgres", self.user, self.password)
+        con = admin.connect()
+        con.autocommit = True
+        try:
+            with con.cursor() as cur:
+                cur.execute(f'CREATE DATABASE "{self.database}"')
+        finally:
+            con.close()
+        self.connection = PgConnection("127.0.0.1", port, self.database, self.user, self.password)
+        return self.connection
+
+    def _serve(self, data: Path, port: int) -> None:
+        """Start ``postgres`` on ``port`` and wait until it accepts the role's login."""
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 (the server holds it)
         self.process = subprocess.Popen(
             [
@@ -202,17 +225,7 @@ class TempPostgres:
             cwd=self.root,
         )
         log.close()
-        admin = PgConnection("127.0.0.1", port, "postgres", self.user, self.password)
-        self._wait_ready(admin)
-        con = admin.connect()
-        con.autocommit = True
-        try:
-            with con.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{self.database}"')
-        finally:
-            con.close()
-        self.connection = PgConnection("127.0.0.1", port, self.database, self.user, self.password)
-        return self.connection
+        self._wait_ready(PgConnection("127.0.0.1", port, "postgres", self.user, self.password))
 
     def _wait_ready(self, admin: PgConnection) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
