@@ -28,6 +28,7 @@ from streams.intake.validate import RawMessage
 from streams.vehicles.fleet import Fleet
 from tests.models.test_incident_marts_end_to_end import TOPICS, landed_rows
 from tests.models.test_marts_end_to_end import case_events, land, storm
+from tests.models.test_sqlmesh_project import UNIT_TESTS
 from warehouse.landing import LandingWriter
 from warehouse.pg_load import LOADED_FILES, load_all
 
@@ -46,7 +47,6 @@ TABLES = sorted(
 )
 T0 = datetime(2026, 7, 15, 6, 0, tzinfo=UTC)
 CELL = "89309a42c5bffff"  # (30.25, 120.15), res 9
-UNIT_TESTS = 26  # as tests/models/test_sqlmesh_project.py counts them
 
 
 def test_sqlmesh_unit_tests_pass_on_postgres(tmp_path, postgres):
