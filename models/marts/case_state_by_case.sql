@@ -65,12 +65,12 @@ WITH events AS (
   SELECT
     case_id,
     occurred_at AS reported_at,
-    JSON_EXTRACT_STRING(payload_json, '$.category') AS category,
-    JSON_EXTRACT_STRING(payload_json, '$.source') AS source,
-    JSON_EXTRACT_STRING(payload_json, '$.grid_code') AS grid_code,
-    JSON_EXTRACT_STRING(payload_json, '$.urgency') AS requested_urgency,
-    TRY_CAST(JSON_EXTRACT_STRING(payload_json, '$.lat') AS DOUBLE) AS lat,
-    TRY_CAST(JSON_EXTRACT_STRING(payload_json, '$.lng') AS DOUBLE) AS lng
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.category') AS category,
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.source') AS source,
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.grid_code') AS grid_code,
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.urgency') AS requested_urgency,
+    TRY_CAST(JSON_EXTRACT_STRING(payload_json::JSON, '$.lat') AS DOUBLE) AS lat,
+    TRY_CAST(JSON_EXTRACT_STRING(payload_json::JSON, '$.lng') AS DOUBLE) AS lng
   FROM events
   WHERE command = 'report'
 ), handlings AS (
