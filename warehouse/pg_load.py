@@ -11,8 +11,8 @@ Landing files are immutable (written atomically, never rewritten), which is
 what makes the path a sufficient key. Rows landed twice in different files
 are left to the staging models' deduplication by event id, as on DuckDB.
 
-:func:`load_reference` replaces ``reference.vehicles`` and
-``reference.vehicle_route_cells`` from the workers' reference files in one
+:func:`load_reference` replaces every ``reference.*`` table
+(:func:`warehouse.reference.reference_tables`) from the workers' reference files in one
 transaction, like the DuckDB gateway's ``before_all`` rewrites its Parquet.
 """
 
@@ -26,10 +26,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from citybrain.reference import read_table
 from warehouse.landing import landed_topics, topic_columns, view_name
 from warehouse.postgres import PgConnection
-from warehouse.reference import SCHEMAS, route_cell_rows, vehicle_rows
+from warehouse.reference import SCHEMAS, reference_tables
 
 PG_TYPES = {
     "string": "TEXT",
@@ -140,8 +139,7 @@ def load_landing(pg: PgConnection, landing_dir: Path) -> LoadReport:
 
 def load_reference(pg: PgConnection, reference_dir: Path) -> dict[str, int]:
     """Replace the ``reference.*`` tables from the reference files; rows per table."""
-    vehicles = read_table(reference_dir, "vehicles")
-    tables = {"vehicles": vehicle_rows(vehicles), "vehicle_route_cells": route_cell_rows(vehicles)}
+    tables = reference_tables(reference_dir)
     con = pg.connect()
     try:
         with con, con.cursor() as cur:

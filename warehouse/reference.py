@@ -105,15 +105,20 @@ def named_rows(rows: Sequence[Mapping[str, Any]], table: str) -> list[dict[str, 
     return [{n: None if r.get(n) is None else str(r[n]) for n in names} for r in rows]
 
 
-def write_reference(reference_dir: Path, out_dir: Path) -> dict[str, Path]:
-    """Write the reference tables as Parquet in ``out_dir``; return their paths."""
+def reference_tables(reference_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every ``reference.*`` table (:data:`SCHEMAS`) from the reference files."""
     vehicles = read_table(reference_dir, "vehicles")
-    tables = {
+    return {
         "vehicles": vehicle_rows(vehicles),
         "vehicle_route_cells": route_cell_rows(vehicles),
         "grids": named_rows(read_table(reference_dir, "grids"), "grids"),
         "departments": named_rows(read_table(reference_dir, "departments"), "departments"),
     }
+
+
+def write_reference(reference_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Write the reference tables as Parquet in ``out_dir``; return their paths."""
+    tables = reference_tables(reference_dir)
     paths = {}
     for name, rows in tables.items():
         path = Path(out_dir) / f"{name}.parquet"

@@ -133,5 +133,10 @@ def test_reference_tables_are_replaced_on_each_load(tmp_path, db):
         ("2", "宏达渣土"),
     ]
     write_tables(tmp_path, {"vehicles": vehicles[1:]})
-    assert load_reference(db, tmp_path) == {"vehicles": 1, "vehicle_route_cells": 0}
+    assert load_reference(db, tmp_path) == {
+        "vehicles": 1,
+        "vehicle_route_cells": 0,
+        "grids": 0,
+        "departments": 0,
+    }
     assert query(db, "SELECT COUNT(*) FROM reference.vehicle_route_cells") == [(0,)]
