@@ -214,7 +214,10 @@ def received_at(value: Any) -> datetime:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise ContractViolation(f"受理时间 {value!r} is not a time")
-        moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        try:
+            moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ContractViolation(f"受理时间 {value!r} is not a time") from None
     else:
         text = str(value).strip()
         if _DATE_ONLY.fullmatch(text):

@@ -35,6 +35,8 @@ def test_atheris_finds_no_crash(name, tmp_path, request):
     corpus.mkdir()
     for i, seed in enumerate(TARGETS[name].seeds):
         (corpus / f"seed-{i}").write_bytes(seed)
+    for found in (HERE / "regressions" / name).glob("*"):  # past crashes: keep them covered
+        (corpus / found.name).write_bytes(found.read_bytes())
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),

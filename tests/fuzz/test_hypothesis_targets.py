@@ -10,11 +10,13 @@ examples.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from targets import TARGETS, check
+from targets import TARGETS, check, reason_of
 
 from streams.cases import api
 
@@ -157,3 +159,17 @@ def test_open311_post_bodies_are_accepted_or_refused_400(body):
 )
 def test_hotline_webhook_bodies_are_accepted_or_refused(body):
     check(TARGETS["hotline_webhook"], body)
+
+
+REGRESSIONS = Path(__file__).parent / "regressions"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(REGRESSIONS.glob("*/*")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_inputs_the_fuzzers_found_are_refused_cleanly(path):
+    """Every crash atheris found (``regressions/<target>/``) is now a clean refusal."""
+    target = TARGETS[path.parent.name]
+    with pytest.raises(target.rejects) as refused:
+        target.run(path.read_bytes())
+    assert reason_of(refused.value)
