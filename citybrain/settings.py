@@ -28,6 +28,12 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_SWEEP_MAX_KMH | ``15`` | speed limit of a sanitation vehicle while sweeping, km/h |
 | CITYBRAIN_SWEEP_OVER_S | ``60`` | seconds above the sweeping limit before it is a breach |
 | CITYBRAIN_VIDEO_RULES | none: the defaults | video rule overrides, ``streams.video.rules`` |
+| CITYBRAIN_GATEWAY_MAX_CONNECTIONS | ``10000`` | TCP gateways: connections at once |
+| CITYBRAIN_GATEWAY_IDLE_TIMEOUT_S | ``300`` | TCP gateway: close a connection silent this long, s |
+| CITYBRAIN_GATEWAY_FRAME_TIMEOUT_S | ``30`` | TCP gateway: a frame must arrive whole within, s |
+| CITYBRAIN_GATEWAY_MAX_GARBAGE_BYTES | ``65536`` | TCP gateway: non-frame bytes before a close |
+| CITYBRAIN_HTTP_IDLE_TIMEOUT_S | ``30`` | HTTP: no whole request head by then, close, s |
+| CITYBRAIN_HTTP_BODY_TIMEOUT_S | ``30`` | HTTP: body not arrived by then: 408, s |
 """
 
 from __future__ import annotations
@@ -65,6 +71,12 @@ class Settings:
     sweep_max_kmh: float = 15.0
     sweep_over_s: float = 60.0
     video_rules_path: Path | None = None
+    gateway_max_connections: int = 10_000
+    gateway_idle_timeout_s: float = 300.0
+    gateway_frame_timeout_s: float = 30.0
+    gateway_max_garbage_bytes: int = 65_536
+    http_idle_timeout_s: float = 30.0
+    http_body_timeout_s: float = 30.0
 
     @property
     def reference_path(self) -> Path:
@@ -151,4 +163,12 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         video_rules_path=Path(env["CITYBRAIN_VIDEO_RULES"])
         if env.get("CITYBRAIN_VIDEO_RULES")
         else None,
+        gateway_max_connections=int(_positive(env, "CITYBRAIN_GATEWAY_MAX_CONNECTIONS", 10_000)),
+        gateway_idle_timeout_s=_positive(env, "CITYBRAIN_GATEWAY_IDLE_TIMEOUT_S", 300.0),
+        gateway_frame_timeout_s=_positive(env, "CITYBRAIN_GATEWAY_FRAME_TIMEOUT_S", 30.0),
+        gateway_max_garbage_bytes=int(
+            _positive(env, "CITYBRAIN_GATEWAY_MAX_GARBAGE_BYTES", 65_536)
+        ),
+        http_idle_timeout_s=_positive(env, "CITYBRAIN_HTTP_IDLE_TIMEOUT_S", 30.0),
+        http_body_timeout_s=_positive(env, "CITYBRAIN_HTTP_BODY_TIMEOUT_S", 30.0),
     )
