@@ -34,6 +34,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_GATEWAY_MAX_GARBAGE_BYTES | ``65536`` | TCP gateway: non-frame bytes before a close |
 | CITYBRAIN_HTTP_IDLE_TIMEOUT_S | ``30`` | HTTP: no whole request head by then, close, s |
 | CITYBRAIN_HTTP_BODY_TIMEOUT_S | ``30`` | HTTP: body not arrived by then: 408, s |
+| CITYBRAIN_HTTP_MAX_STREAMS | ``100`` | flood SSE streams a worker serves at once (then 503) |
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Settings:
     gateway_max_garbage_bytes: int = 65_536
     http_idle_timeout_s: float = 30.0
     http_body_timeout_s: float = 30.0
+    http_max_streams: int = 100
 
     @property
     def reference_path(self) -> Path:
@@ -171,4 +173,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         http_idle_timeout_s=_positive(env, "CITYBRAIN_HTTP_IDLE_TIMEOUT_S", 30.0),
         http_body_timeout_s=_positive(env, "CITYBRAIN_HTTP_BODY_TIMEOUT_S", 30.0),
+        http_max_streams=int(_positive(env, "CITYBRAIN_HTTP_MAX_STREAMS", 100)),
     )
