@@ -96,6 +96,21 @@ HOTLINE_CSV = (
     "GD250715123,2025-07-15 08:30:00,王女士,卖水果,市容-占道经营,解放路口,120.1712,30.2598\n"
     "GD250715124,2025/7/15 9:05,李先生,井盖松动,市政设施-井盖,凤起路88号,120.1630,30.2702\n"
 ).encode("utf-8-sig")
+
+
+def _xlsx(text: bytes) -> bytes:
+    """The CSV export as an XLSX workbook (what the hotline's Excel export sends)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in csv.reader(io.StringIO(text.decode("utf-8-sig"))):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+HOTLINE_XLSX = _xlsx(HOTLINE_CSV)
 HOTLINE_RECORD = orjson.dumps(
     {
         "工单编号": "GD250715123",
@@ -252,6 +267,21 @@ def flood_cursor(data: bytes) -> None:
     feed.parse_cursor(data.decode("latin-1"), partitions=4)
 
 
+def case_command_message(data: bytes) -> None:
+    """A ``cases.commands`` message as the engine reads it (any producer may write the topic):
+    parsed, then applied to a case in each of a few states; apply refuses, never raises."""
+    from streams.cases.commands import command_from_dict
+    from streams.cases.lifecycle import apply
+
+    doc = orjson.loads(data)  # JSONDecodeError is a ValueError, as the engine counts it
+    command = command_from_dict(doc if isinstance(doc, dict) else {})
+    for state in (None, "reported", "dispatched", "postponement_requested", "handled"):
+        case = None if state is None else _STORE.get(f"case-{state}")
+        if case is not None:
+            case = {**case, "case_id": command.case_id}
+        apply(case, command)
+
+
 # --- the case API: whole requests through its router --------------------------------------
 
 _LOOP = asyncio.new_event_loop()
@@ -302,6 +332,32 @@ CASE_BODIES = (
     b"\x21" + orjson.dumps({"hours": 4, "reason": "waiting for parts"}),
     b"\x22" + orjson.dumps({"feedback": "vendor moved on", "command_id": "c-1"}),
 )
+COMMAND_MESSAGES = tuple(
+    orjson.dumps(
+        {
+            "command_id": f"c-{name}",
+            "case_id": "case-x",
+            "name": name,
+            "actor": "ops-01",
+            "role": role,
+            "at": "2026-07-15T02:00:00Z",
+            "department_id": dept,
+            "payload": payload,
+        }
+    )
+    for name, role, dept, payload in (
+        (
+            "report",
+            "supervisor",
+            None,
+            {"category": "unlicensed_peddler", "lat": 30.25, "lng": 120.15},
+        ),
+        ("dispatch", "dispatcher", None, {"department_id": "E01"}),
+        ("request_postponement", "department_handler", "E01", {"hours": 4, "reason": "parts"}),
+        ("handle", "department_handler", "E01", {"feedback": "done"}),
+        ("approve_postponement", "leader", None, {}),
+    )
+)
 CASE_LINES = (
     b"GET /api/v1/cases?status=dispatched,handled&limit=10&offset=0&overdue=true",
     b"GET /api/v1/cases?from=2026-07-01T00:00:00Z&to=2026-07-16T00:00:00Z&department=E01",
@@ -327,7 +383,7 @@ TARGETS: dict[str, Target] = {
             "hotline_export",
             hotline_export,
             (hotline12345.ExportError,),
-            (HOTLINE_CSV, b"[" + HOTLINE_RECORD + b"]"),
+            (HOTLINE_CSV, b"[" + HOTLINE_RECORD + b"]", HOTLINE_XLSX),
         ),
         Target("hotline_webhook", hotline_webhook, (ContractViolation,), (HOTLINE_RECORD,)),
         Target(
@@ -361,6 +417,7 @@ TARGETS: dict[str, Target] = {
         ),
         Target("case_command_body", case_command_body, (), CASE_BODIES),
         Target("case_request_line", case_request_line, (), CASE_LINES),
+        Target("case_command_message", case_command_message, (ValueError,), COMMAND_MESSAGES),
     )
 }
 
