@@ -31,6 +31,13 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_PG_HOST / _PORT | ``127.0.0.1`` / ``5432`` | server of the ``postgres`` gateway |
 | CITYBRAIN_PG_DATABASE / _USER | ``citybrain`` / ``citybrain`` | its database and role |
 | CITYBRAIN_PG_PASSWORD | none: the PostgreSQL loader refuses to run | its password |
+| CITYBRAIN_GATEWAY_MAX_CONNECTIONS | ``10000`` | TCP gateways: connections at once |
+| CITYBRAIN_GATEWAY_IDLE_TIMEOUT_S | ``300`` | TCP gateway: close a connection silent this long, s |
+| CITYBRAIN_GATEWAY_FRAME_TIMEOUT_S | ``30`` | TCP gateway: a frame must arrive whole within, s |
+| CITYBRAIN_GATEWAY_MAX_GARBAGE_BYTES | ``65536`` | TCP gateway: non-frame bytes before a close |
+| CITYBRAIN_HTTP_IDLE_TIMEOUT_S | ``30`` | HTTP: no whole request head by then, close, s |
+| CITYBRAIN_HTTP_BODY_TIMEOUT_S | ``30`` | HTTP: body not arrived by then: 408, s |
+| CITYBRAIN_HTTP_MAX_STREAMS | ``100`` | flood SSE streams a worker serves at once (then 503) |
 """
 
 from __future__ import annotations
@@ -68,6 +75,13 @@ class Settings:
     sweep_max_kmh: float = 15.0
     sweep_over_s: float = 60.0
     video_rules_path: Path | None = None
+    gateway_max_connections: int = 10_000
+    gateway_idle_timeout_s: float = 300.0
+    gateway_frame_timeout_s: float = 30.0
+    gateway_max_garbage_bytes: int = 65_536
+    http_idle_timeout_s: float = 30.0
+    http_body_timeout_s: float = 30.0
+    http_max_streams: int = 100
 
     @property
     def reference_path(self) -> Path:
@@ -154,4 +168,13 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         video_rules_path=Path(env["CITYBRAIN_VIDEO_RULES"])
         if env.get("CITYBRAIN_VIDEO_RULES")
         else None,
+        gateway_max_connections=int(_positive(env, "CITYBRAIN_GATEWAY_MAX_CONNECTIONS", 10_000)),
+        gateway_idle_timeout_s=_positive(env, "CITYBRAIN_GATEWAY_IDLE_TIMEOUT_S", 300.0),
+        gateway_frame_timeout_s=_positive(env, "CITYBRAIN_GATEWAY_FRAME_TIMEOUT_S", 30.0),
+        gateway_max_garbage_bytes=int(
+            _positive(env, "CITYBRAIN_GATEWAY_MAX_GARBAGE_BYTES", 65_536)
+        ),
+        http_idle_timeout_s=_positive(env, "CITYBRAIN_HTTP_IDLE_TIMEOUT_S", 30.0),
+        http_body_timeout_s=_positive(env, "CITYBRAIN_HTTP_BODY_TIMEOUT_S", 30.0),
+        http_max_streams=int(_positive(env, "CITYBRAIN_HTTP_MAX_STREAMS", 100)),
     )

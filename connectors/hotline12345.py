@@ -42,6 +42,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,7 @@ from citybrain.contracts import ContractViolation, report
 from connectors.open311 import Bounds, outside
 
 EXPORT_ZONE = ZoneInfo("Asia/Shanghai")
+MAX_ROWS = 100_000  # work orders in one XLSX export (a workbook expands far beyond its bytes)
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_SERVICE_CODE_CHARS = 64
 
@@ -214,7 +216,10 @@ def received_at(value: Any) -> datetime:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise ContractViolation(f"受理时间 {value!r} is not a time")
-        moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        try:
+            moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ContractViolation(f"受理时间 {value!r} is not a time") from None
     else:
         text = str(value).strip()
         if _DATE_ONLY.fullmatch(text):
@@ -379,9 +384,15 @@ def _xlsx_records(raw: bytes) -> list[dict[str, Any]]:
 
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
+        if not book.worksheets:
+            raise ExportError("the XLSX workbook has no sheet")
+        rows = list(islice(book.worksheets[0].iter_rows(values_only=True), MAX_ROWS + 2))
+    except ExportError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a broken file, also while reading
         raise ExportError(f"not a readable XLSX workbook: {type(exc).__name__}") from None
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    header = [str(h) if h is not None else "" for h in next(rows, ())]
+    if len(rows) > MAX_ROWS + 1:
+        raise ExportError(f"an export may hold at most {MAX_ROWS} work orders")
+    header = [str(h) if h is not None else "" for h in (rows[0] if rows else ())]
     _check_header(header)
-    return [dict(zip(header, values, strict=False)) for values in rows]
+    return [dict(zip(header, values, strict=False)) for values in rows[1:]]

@@ -186,7 +186,9 @@ class Intake:
         api_keys: frozenset[str],
         channels: frozenset[str],
         stats: dict[str, int],
+        body_timeout_s: float = 30.0,
     ) -> None:
+        self.body_timeout_s = body_timeout_s
         self.sink, self.index, self.statuses = sink, index, statuses
         self.bounds, self.api_keys, self.channels = bounds, api_keys, channels
         self.stats = stats
@@ -229,7 +231,7 @@ class Intake:
         raise Open311Error(404, f"service {code!r} has no service definition (metadata is false)")
 
     async def post_request(self, request: web.Request) -> web.Response:
-        body = await _request_body(request)
+        body = await _request_body(request, timeout_s=self.body_timeout_s)
         self.check_key(request, body)
         try:
             row = open311.report_from_request(body, received_at=_now(), bounds=self.bounds)
@@ -277,7 +279,7 @@ class Intake:
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.check_key(request, {})
-        raw = await request.read()
+        raw = await _read(request, timeout_s=self.body_timeout_s)
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -295,7 +297,7 @@ class Intake:
 
     async def batch(self, request: web.Request) -> web.Response:
         self.check_key(request, {})
-        raw = await request.read()
+        raw = await _read(request, timeout_s=self.body_timeout_s, max_bytes=MAX_BODY_BYTES)
         kind = next((k for k in ("csv", "json") if k in request.content_type), None)
         if "spreadsheetml" in request.content_type:
             kind = "xlsx"
@@ -330,12 +332,29 @@ def refusal_dead_letter(refusal: hotline12345.Refusal) -> tuple[str, bytes]:
     return f"row {refusal.row}: {refusal.reason}", _kept(refusal.record)
 
 
-async def _request_body(request: web.Request) -> dict[str, Any]:
+async def _read(
+    request: web.Request,
+    *,
+    timeout_s: float,
+    max_bytes: int = MAX_REQUEST_BYTES,
+    form: bool = False,
+) -> Any:
+    """The body (or the parsed form) within ``timeout_s``; Open311Error 408 after it, 413
+    at once when its announced length is over ``max_bytes``."""
+    if (request.content_length or 0) > max_bytes:
+        raise Open311Error(413, f"a request body may be at most {max_bytes} bytes")
+    try:
+        return await asyncio.wait_for(request.post() if form else request.read(), timeout_s)
+    except TimeoutError:
+        raise Open311Error(408, f"the request body did not arrive within {timeout_s:g} s") from None
+
+
+async def _request_body(request: web.Request, *, timeout_s: float) -> dict[str, Any]:
     """A POST requests body (urlencoded, multipart or JSON object) → its fields."""
     if request.content_type == "multipart/form-data":
-        form = await request.post()
+        form = await _read(request, timeout_s=timeout_s, form=True)
         return {k: v for k, v in form.items() if isinstance(v, str)}  # media files: not kept
-    raw = await request.read()
+    raw = await _read(request, timeout_s=timeout_s)
     if len(raw) > MAX_REQUEST_BYTES:
         raise Open311Error(413, f"a request body may be at most {MAX_REQUEST_BYTES} bytes")
     try:
@@ -357,12 +376,14 @@ def intake_app(
     bounds: Bounds | None = None,
     api_keys: frozenset[str] = frozenset(),
     channels: frozenset[str] = frozenset({"open311"}),
+    body_timeout_s: float = 30.0,
 ) -> web.Application:
     """The intake's web app over ``sink`` and ``index`` (see the module doc).
 
     ``bounds`` (south, west, north, east) refuses reports outside the service
     area; ``api_keys`` empty leaves POSTs open; ``channels`` are the report
-    channels Open311 GET answers show.
+    channels Open311 GET answers show; a body must arrive within
+    ``body_timeout_s`` (else 408).
     """
     app = web.Application(middlewares=[answer_errors], client_max_size=MAX_BODY_BYTES)
     stats = app[STATS] = dict.fromkeys(
@@ -376,6 +397,7 @@ def intake_app(
         api_keys=api_keys,
         channels=channels,
         stats=stats,
+        body_timeout_s=body_timeout_s,
     )
     app.router.add_get(f"{OPEN311}/services.{FMT}", intake.services)
     app.router.add_get(f"{OPEN311}/services/{{code:[^/]+?}}.{FMT}", intake.service_definition)

@@ -129,6 +129,7 @@ def kafka_intake_app(
     api_keys: frozenset[str] = frozenset(),
     max_reports: int = 100_000,
     statuses: RequestStatuses | None = None,
+    body_timeout_s: float = 30.0,
 ) -> web.Application:
     """The intake on a Kafka cluster: a producer, and followers of the reports and the cases.
 
@@ -138,7 +139,12 @@ def kafka_intake_app(
     sink, index = KafkaSink(bootstrap), ReportIndex(max_reports)
     cases = None if statuses is not None else CaseStatuses()
     app = intake_app(
-        sink=sink, index=index, statuses=statuses or cases, bounds=bounds, api_keys=api_keys
+        sink=sink,
+        index=index,
+        statuses=statuses or cases,
+        bounds=bounds,
+        api_keys=api_keys,
+        body_timeout_s=body_timeout_s,
     )
 
     async def kafka(app: web.Application) -> AsyncIterator[None]:

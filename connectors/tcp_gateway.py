@@ -6,12 +6,21 @@ protocol's acknowledgement) are written only after its rows and dead letters
 are acknowledged by Kafka, so a device whose data was not stored sends it
 again (at-least-once; the landing dedups by event id). Undecodable frames go
 to ``<topic>.rejected`` with their reason and raw bytes; the connection stays
-usable. Connections are bounded in number and closed when idle.
+usable.
+
+Limits (settings ``CITYBRAIN_GATEWAY_*``): at most ``max_connections`` at once
+(more are closed at once and counted); a connection silent for
+``idle_timeout_s`` is closed; a frame must arrive whole within
+``frame_timeout_s`` of its first byte (a slow-loris device dribbling bytes is
+closed); each splitter caps a frame's size (JT/T 808 4,096 bytes, SL 651 a
+4,095-byte body) and a connection that sends more than
+``max_garbage_bytes`` of bytes that are no frame is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +51,9 @@ class Session(Protocol):
 class Splitter(Protocol):
     discarded_bytes: int
 
+    @property
+    def pending_bytes(self) -> int: ...
+
     def feed(self, data: bytes) -> list[bytes]: ...
 
 
@@ -55,6 +67,8 @@ class GatewayStats:
     rejected: int = 0
     discarded_bytes: int = 0
     refused_connections: int = 0
+    timed_out_connections: int = 0  # idle, or a frame not completed in time
+    garbage_connections: int = 0  # closed after max_garbage_bytes of non-frames
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
@@ -81,11 +95,15 @@ class TcpGateway:
         key: Callable[[dict[str, Any]], bytes],
         idle_timeout_s: float = 300.0,
         max_connections: int = 10_000,
+        frame_timeout_s: float = 30.0,
+        max_garbage_bytes: int = 65_536,
     ) -> None:
         self.name, self.topic, self.bootstrap = name, topic, bootstrap
         self.new_session, self.new_splitter, self.key = session, splitter, key
         self.idle_timeout_s = idle_timeout_s
         self.max_connections = max_connections
+        self.frame_timeout_s = frame_timeout_s
+        self.max_garbage_bytes = max_garbage_bytes
         self.stats = GatewayStats()
         self._producer: AIOKafkaProducer | None = None
         self._server: asyncio.Server | None = None
@@ -121,23 +139,35 @@ class TcpGateway:
         self._open += 1
         self.stats.connections += 1
         session, splitter = self.new_session(), self.new_splitter()
+        frame_started: float | None = None  # monotonic time of a pending frame's first byte
         try:
             while True:
+                wait_s = self.idle_timeout_s
+                if frame_started is not None:
+                    frame_left_s = self.frame_timeout_s - (time.monotonic() - frame_started)
+                    wait_s = max(0.0, min(wait_s, frame_left_s))
                 try:
-                    data = await asyncio.wait_for(
-                        reader.read(READ_CHUNK_BYTES), self.idle_timeout_s
-                    )
+                    data = await asyncio.wait_for(reader.read(READ_CHUNK_BYTES), wait_s)
                 except TimeoutError:
+                    self.stats.timed_out_connections += 1
                     break
                 if not data:
                     break
-                for raw in splitter.feed(data):
+                frames = splitter.feed(data)
+                for raw in frames:
                     self.stats.frames += 1
                     outcome = handle_safely(session, raw)
                     await self._publish(outcome)
                     for reply in outcome.replies:
                         writer.write(reply)
                 await writer.drain()
+                if splitter.discarded_bytes > self.max_garbage_bytes:
+                    self.stats.garbage_connections += 1
+                    break
+                if not splitter.pending_bytes:
+                    frame_started = None
+                elif frame_started is None or frames:  # a new frame began in this chunk
+                    frame_started = time.monotonic()
         except ConnectionError:
             pass
         finally:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import faust
 
 from citybrain.settings import Settings
-from streams import faust_compat
+from streams import faust_compat, web_limits
 
 Domain = Callable[[faust.App, Settings], None]
 
@@ -53,6 +53,8 @@ def create_app(
         table_standby_replicas=0,
         autodiscover=False,
     )
+    if settings.web_port > 0:
+        web_limits.harden(app, settings)
     for register in domains:
         register(app, settings)
     return app

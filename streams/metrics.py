@@ -25,8 +25,12 @@ def consumer_lag(consumer: Any) -> dict[tuple[str, int], int]:
     ``consumer`` is the app's faust consumer; a partition with nothing committed
     yet counts from the offset it is reading, else is left out.
     """
+    try:
+        assigned = sorted(consumer.assignment())
+    except Exception:  # not started yet, or stopping: no partitions to report (not a 500)
+        return {}
     lag = {}
-    for tp in sorted(consumer.assignment()):
+    for tp in assigned:
         try:
             end = consumer.highwater(tp)
         except Exception:

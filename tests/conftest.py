@@ -25,6 +25,15 @@ from pipelines.topics_admin import create_topics
 from warehouse.postgres import PgConnection, PostgresMissing, TempPostgres
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="run each atheris fuzz target for CITYBRAIN_FUZZ_SECONDS (default 300 s) "
+        "instead of the CI's few seconds, and hypothesis with 20x the examples",
+    )
+
+
 @dataclass(frozen=True)
 class Kafka:
     """The session's broker: its bootstrap address and the settings that started it."""

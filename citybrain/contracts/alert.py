@@ -34,10 +34,10 @@ SEVERITIES = frozenset({"Extreme", "Severe", "Moderate", "Minor", "Unknown"})
 def validate(doc: dict[str, Any]) -> dict[str, Any]:
     """Alert document → normalised row (raises ContractViolation with the reason)."""
     for field, allowed in (("msg_type", MSG_TYPES), ("source", SOURCES), ("severity", SEVERITIES)):
-        if doc.get(field) not in allowed:
+        if not isinstance(doc.get(field), str) or doc.get(field) not in allowed:
             raise ContractViolation(f"{field} {doc.get(field)!r} is not one of {sorted(allowed)}")
     category = doc.get("category")
-    if category not in CATEGORIES:
+    if not isinstance(category, str) or category not in CATEGORIES:
         raise ContractViolation(f"unknown category {category!r}")
     details = doc.get("details", {})
     if not isinstance(details, dict):

@@ -54,7 +54,7 @@ class HydroReading(faust.Record, serializer="json", isodates=True):
 def validate(doc: dict[str, Any]) -> dict[str, Any]:
     """Flat hydrology reading document → normalised row."""
     element = doc.get("element")
-    if element not in ELEMENTS:
+    if not isinstance(element, str) or element not in ELEMENTS:
         raise ContractViolation(f"unknown element {element!r}; expected one of {sorted(ELEMENTS)}")
     unit, low, high = ELEMENTS[element]
     if doc.get("unit", unit) != unit:

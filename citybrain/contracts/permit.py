@@ -72,10 +72,10 @@ class Permit(faust.Record, serializer="json", isodates=True):
 def validate(doc: dict[str, Any]) -> dict[str, Any]:
     """Flat permit document → normalised row."""
     permit_type = doc.get("permit_type")
-    if permit_type not in PERMIT_TYPES:
+    if not isinstance(permit_type, str) or permit_type not in PERMIT_TYPES:
         raise ContractViolation(f"unknown permit_type {permit_type!r}")
     status = doc.get("status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise ContractViolation(f"unknown status {status!r}")
     valid_from = utc_timestamp(doc.get("valid_from"), field="valid_from")
     valid_to = utc_timestamp(doc.get("valid_to"), field="valid_to")

@@ -50,10 +50,10 @@ class CitizenReport(faust.Record, serializer="json", isodates=True):
 def validate(doc: dict[str, Any]) -> dict[str, Any]:
     """Flat report document → normalised row."""
     channel = doc.get("channel")
-    if channel not in CHANNELS:
+    if not isinstance(channel, str) or channel not in CHANNELS:
         raise ContractViolation(f"unknown channel {channel!r}; expected one of {sorted(CHANNELS)}")
     category = doc.get("category")
-    if category not in REPORT_CATEGORIES:
+    if not isinstance(category, str) or category not in REPORT_CATEGORIES:
         raise ContractViolation(f"unknown category {category!r}")
     lat, lng = wgs84(lat=doc.get("lat"), lng=doc.get("lng"))
     return {

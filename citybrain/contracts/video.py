@@ -269,7 +269,7 @@ def full_row(doc: dict[str, Any], *, cameras: Mapping[str, Camera] | None = None
     if not isinstance(event, dict):
         raise ContractViolation("missing required object 'event'")
     event_type = event.get("type")
-    if event_type not in EVENT_TYPES:
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
         raise ContractViolation(f"event.type {event_type!r} is not a DeepStream event type")
     label, attrs = _object_label(obj)
     lat, lng = _location(doc, obj, cameras)

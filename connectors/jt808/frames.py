@@ -167,6 +167,11 @@ class FrameSplitter:
         self._buffer = bytearray()
         self.discarded_bytes = 0
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held of a frame not yet complete."""
+        return len(self._buffer)
+
     def feed(self, data: bytes) -> list[bytes]:
         """Add received bytes; return the complete frames now available."""
         self._buffer += data

@@ -9,7 +9,13 @@ from connectors.tcp_gateway import TcpGateway
 
 
 def jt808_gateway(
-    *, bootstrap: str, secret: bytes, idle_timeout_s: float = 300.0, max_connections: int = 10_000
+    *,
+    bootstrap: str,
+    secret: bytes,
+    idle_timeout_s: float = 300.0,
+    max_connections: int = 10_000,
+    frame_timeout_s: float = 30.0,
+    max_garbage_bytes: int = 65_536,
 ) -> TcpGateway:
     """A gateway answering JT/T 808 terminals and publishing their fixes."""
     return TcpGateway(
@@ -21,4 +27,6 @@ def jt808_gateway(
         key=lambda row: row["vehicle_id"].encode(),
         idle_timeout_s=idle_timeout_s,
         max_connections=max_connections,
+        frame_timeout_s=frame_timeout_s,
+        max_garbage_bytes=max_garbage_bytes,
     )

@@ -87,7 +87,7 @@ class Session:
         # 2013: the body is the code; 2019: code length BYTE, code, IMEI[15], version[20]
         code = body[1 : 1 + body[0]] if frame.header.version_2019 and body else body
         expected = auth_code(secret=self.secret, phone=frame.header.phone)
-        ok = hmac.compare_digest(code.decode("gbk", errors="replace"), expected)
+        ok = hmac.compare_digest(code, expected.encode("ascii"))  # bytes: any code compares
         if ok:
             self.phone, self.authenticated = frame.header.phone, True
             return Outcome([self._general(frame, m.RESULT_OK)])

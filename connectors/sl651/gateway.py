@@ -13,6 +13,8 @@ def sl651_gateway(
     stations: dict[str, Station],
     idle_timeout_s: float = 600.0,
     max_connections: int = 10_000,
+    frame_timeout_s: float = 30.0,
+    max_garbage_bytes: int = 65_536,
 ) -> TcpGateway:
     """A gateway acknowledging SL 651 stations and publishing their readings."""
     return TcpGateway(
@@ -24,4 +26,6 @@ def sl651_gateway(
         key=lambda row: row["station_id"].encode(),
         idle_timeout_s=idle_timeout_s,
         max_connections=max_connections,
+        frame_timeout_s=frame_timeout_s,
+        max_garbage_bytes=max_garbage_bytes,
     )

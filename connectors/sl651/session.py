@@ -213,6 +213,11 @@ class MixedSplitter:
         )
         return ascii_mode.frame_length(head) if plausible else 0
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held of a frame not yet complete."""
+        return len(self._buffer)
+
     def feed(self, data: bytes) -> list[bytes]:
         """Add received bytes; return the complete frames now available."""
         self._buffer += data

@@ -8,7 +8,7 @@ import secrets
 import typer
 from rich.console import Console
 
-from citybrain.settings import load
+from citybrain.settings import Settings, load
 from pipelines.cli import app
 
 gateway_app = typer.Typer(help="TCP gateways for field devices.", no_args_is_help=True)
@@ -16,11 +16,23 @@ app.add_typer(gateway_app, name="gateway")
 console = Console()
 
 
+def gateway_limits(settings: Settings, *, idle_timeout_s: float | None = None) -> dict:
+    """The connection limits of a gateway from the settings (``CITYBRAIN_GATEWAY_*``)."""
+    return {
+        "idle_timeout_s": idle_timeout_s or settings.gateway_idle_timeout_s,
+        "max_connections": settings.gateway_max_connections,
+        "frame_timeout_s": settings.gateway_frame_timeout_s,
+        "max_garbage_bytes": settings.gateway_max_garbage_bytes,
+    }
+
+
 @gateway_app.command("jt808")
 def jt808(
     port: int = typer.Option(8808, help="TCP port to listen on"),
     host: str = typer.Option("0.0.0.0", help="address to bind"),
-    idle_timeout_s: float = typer.Option(300.0, help="close a connection silent this long"),
+    idle_timeout_s: float = typer.Option(
+        None, help="close a connection silent this long (CITYBRAIN_GATEWAY_IDLE_TIMEOUT_S)"
+    ),
 ) -> None:
     """Accept JT/T 808 (2013/2019) terminals and publish their fixes to gps.fixes."""
     from connectors.jt808.gateway import jt808_gateway
@@ -36,7 +48,9 @@ def jt808(
 
     async def serve() -> None:
         gateway = jt808_gateway(
-            bootstrap=settings.broker, secret=secret.encode(), idle_timeout_s=idle_timeout_s
+            bootstrap=settings.broker,
+            secret=secret.encode(),
+            **gateway_limits(settings, idle_timeout_s=idle_timeout_s),
         )
         bound = await gateway.start(host=host, port=port)
         console.print(f"JT/T 808 gateway on {bound[0]}:{bound[1]} → {settings.broker}")
@@ -73,7 +87,9 @@ def sl651(
         console.print("using the demo county's station registry (--stations to give yours)")
 
     async def serve() -> None:
-        gateway = sl651_gateway(bootstrap=settings.broker, stations=stations)
+        gateway = sl651_gateway(
+            bootstrap=settings.broker, stations=stations, **gateway_limits(settings)
+        )
         bound = await gateway.start(host=host, port=port)
         console.print(
             f"SL 651 gateway on {bound[0]}:{bound[1]} for {len(stations)} stations "

@@ -39,6 +39,7 @@ def serve(
     from aiohttp import web
 
     from connectors.report_kafka import kafka_intake_app
+    from streams.web_limits import server_options
 
     settings = load()
     keys = _api_keys(api_keys_file)
@@ -55,10 +56,12 @@ def serve(
             bounds=settings.area_bounds,
             api_keys=keys,
             max_reports=max_reports,
+            body_timeout_s=settings.http_body_timeout_s,
         ),
         host=host,
         port=port,
         print=None,
+        **server_options(settings),
     )
 
 

@@ -245,6 +245,8 @@ def register(
         body = cap_xml_text(doc["details"]["cap"])
         return web.text(body, content_type=CAP_TYPE, headers=dict(PUBLIC))
 
+    open_streams = [0]  # each stream holds a Kafka consumer: at most settings.http_max_streams
+
     @app.page("/flood/stream")
     async def stream(web: faust.web.View, request: faust.web.Request) -> Any:
         last = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
@@ -252,9 +254,16 @@ def register(
             resume = parse_cursor(last, partitions=spec(ALERTS).partitions) if last else None
         except ValueError as exc:
             return web.error(400, str(exc), headers=dict(PUBLIC))
-        response = await _follow(
-            app, request, bootstrap=settings.broker, heartbeat_s=heartbeat_s, resume=resume
-        )
+        if open_streams[0] >= settings.http_max_streams:
+            message = f"{open_streams[0]} streams are open, the most this worker serves"
+            return web.error(503, message, headers={**PUBLIC, "Retry-After": "30"})
+        open_streams[0] += 1
+        try:
+            response = await _follow(
+                app, request, bootstrap=settings.broker, heartbeat_s=heartbeat_s, resume=resume
+            )
+        finally:
+            open_streams[0] -= 1
         if response is None:
             return web.error(503, "the broker is not reachable", headers=dict(PUBLIC))
         return response

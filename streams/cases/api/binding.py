@@ -26,6 +26,7 @@ from streams.cases.api.model import (
 )
 from streams.cases.api.routing import handle
 from streams.cases.commands import Command
+from streams.web_limits import BodyTimeout, read_body
 
 if TYPE_CHECKING:
     import faust
@@ -78,21 +79,6 @@ class EngineStore:
             raise StoreUnavailable(f"command not sent: {exc!r}") from exc
 
 
-async def _read_body(request: Any) -> bytes:
-    """At most MAX_BODY_BYTES + 1 bytes of the body (enough to tell it is too large)."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        return b"x" * (MAX_BODY_BYTES + 1)
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_BODY_BYTES:
-        chunk = await request.content.read(MAX_BODY_BYTES + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
-
-
 def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
     """Serve the case API under /api/v1 on the worker's web server.
 
@@ -120,14 +106,15 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
             query: dict[str, list[str]] = {}
             for key, value in request.query.items():
                 query.setdefault(key, []).append(value)
+            body = await read_body(
+                request, max_bytes=MAX_BODY_BYTES, timeout_s=settings.http_body_timeout_s
+            )
             call = Request(
-                request.method,
-                request.path,
-                query,
-                await _read_body(request),
-                request.headers.get("Authorization"),
+                request.method, request.path, query, body, request.headers.get("Authorization")
             )
             response = await handle(call, store, config, now_at=datetime.now(UTC))
+        except BodyTimeout as exc:
+            response = error(408, "request_timeout", str(exc), {"Connection": "close"})
         except Exception:
             log.exception("case API request failed: %s %s", request.method, request.path)
             response = error(500, "internal_error", "the case API failed; see the worker's log")

@@ -223,3 +223,45 @@ def test_desk_roles_see_the_buttons_their_role_has():
     assert buttons["leader"] == ["suspend"]
     assert "link" in buttons["call_taker"]
     assert buttons["supervisor"] == []
+
+
+# every row of the matrix again, with a token that may not be used: (state, error code)
+BAD_STATES = {
+    "expired": "expired_token",
+    "revoked": "revoked_token",
+    "bad_signature": "invalid_token",
+    "issued_in_the_future": "invalid_token",
+}
+
+
+def _bad_token(state: str, role: str, department: str | None) -> tuple[str, set[str]]:
+    if state == "expired":
+        return token(role, department, ttl_h=1, now_at=NOW - timedelta(hours=2)), set()
+    if state == "issued_in_the_future":
+        return token(role, department, now_at=NOW + timedelta(hours=1)), set()
+    if state == "bad_signature":
+        return token(role, department, secret="another-secret-0123456789-abcdefghijk"), set()
+    bearer = token(role, department)
+    return bearer, {auth.decode(bearer, secret=SECRET).token_id}
+
+
+@pytest.mark.parametrize("state", sorted(BAD_STATES))
+@pytest.mark.parametrize(
+    ("endpoint", "role", "department", "method", "url", "body", "state_of_case", "expected"),
+    ROWS,
+    ids=[f"{r[0]}-{r[1]}-{r[2] or 'all'}" for r in ROWS],
+)
+def test_authorisation_matrix_with_unusable_tokens(
+    endpoint, role, department, method, url, body, state_of_case, expected, state
+):
+    store = MemoryStore(engine_applies=False)
+    if state_of_case is not None:
+        store.seed("case-1", state_of_case)
+    bearer, revoked = _bad_token(state, role, department)
+    cfg = config(revocations=auth.RevocationList(revoked))
+    response = call(store, method, url, bearer=bearer, json=body, cfg=cfg)
+    if endpoint == "openapi":  # the document is public
+        assert response.status == 200
+        return
+    assert (response.status, response.body["error"]) == (401, BAD_STATES[state])
+    assert response.body["message"] and store.sent == []
