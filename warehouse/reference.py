@@ -3,7 +3,7 @@
 The workers' reference files (:mod:`citybrain.reference`, JSON) are turned
 into typed Parquet files beside the warehouse on every SQLMesh plan and run
 (``before_all``), and exposed as ``reference.*`` views; a missing file gives
-an empty, typed view. Two tables:
+an empty, typed view. The tables:
 
 - ``reference.vehicles``: vehicle_id, plate, vehicle_type, department (the
   row's ``department``, else the owner of a fleet vehicle), company (the
@@ -11,7 +11,11 @@ an empty, typed view. Two tables:
 - ``reference.vehicle_route_cells``: vehicle_id × h3_res9, the resolution-9
   cells a vehicle's assigned route (``route_wkt``, a WGS-84 LINESTRING)
   passes through, sampled every ROUTE_SAMPLE_M metres (20 m, well under the
-  ~174 m edge of a res-9 cell).
+  ~174 m edge of a res-9 cell);
+- ``reference.roads``: road segments (路段): road_segment_id, road_name,
+  segment_name, maintainer, length_m, line_wkt (WGS-84 LINESTRING);
+- ``reference.garbage_bins``: bin_id, lat, lng (WGS-84), h3_res9 (computed
+  here), capacity_l, grid_code.
 """
 
 from __future__ import annotations
@@ -42,8 +46,28 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "vehicle_route_cells": pa.schema([("vehicle_id", pa.string()), ("h3_res9", pa.string())]),
+    "roads": pa.schema(
+        [
+            ("road_segment_id", pa.string()),
+            ("road_name", pa.string()),
+            ("segment_name", pa.string()),
+            ("maintainer", pa.string()),
+            ("length_m", pa.float64()),
+            ("line_wkt", pa.string()),
+        ]
+    ),
+    "garbage_bins": pa.schema(
+        [
+            ("bin_id", pa.string()),
+            ("lat", pa.float64()),
+            ("lng", pa.float64()),
+            ("h3_res9", pa.string()),
+            ("capacity_l", pa.int32()),
+            ("grid_code", pa.string()),
+        ]
+    ),
 }
-SQL_TYPES = {pa.string(): "TEXT"}
+SQL_TYPES = {pa.string(): "TEXT", pa.float64(): "DOUBLE", pa.int32(): "INT"}
 
 
 def vehicle_rows(vehicles: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -90,10 +114,45 @@ def route_cell_rows(vehicles: Sequence[Mapping[str, Any]]) -> list[dict[str, str
     ]
 
 
+def road_rows(roads: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``reference.roads`` rows: the segment columns, length in metres as a float."""
+    return [
+        {
+            "road_segment_id": str(r["road_segment_id"]),
+            "road_name": r.get("road_name"),
+            "segment_name": r.get("segment_name"),
+            "maintainer": r.get("maintainer"),
+            "length_m": float(r["length_m"]),
+            "line_wkt": str(r["line_wkt"]),
+        }
+        for r in roads
+    ]
+
+
+def bin_rows(bins: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``reference.garbage_bins`` rows, with the H3 res-9 cell each bin stands in."""
+    return [
+        {
+            "bin_id": str(b["bin_id"]),
+            "lat": float(b["lat"]),
+            "lng": float(b["lng"]),
+            "h3_res9": latlng_to_cell(lat=float(b["lat"]), lng=float(b["lng"])),
+            "capacity_l": None if b.get("capacity_l") is None else int(b["capacity_l"]),
+            "grid_code": b.get("grid_code"),
+        }
+        for b in bins
+    ]
+
+
 def write_reference(reference_dir: Path, out_dir: Path) -> dict[str, Path]:
     """Write the reference tables as Parquet in ``out_dir``; return their paths."""
     vehicles = read_table(reference_dir, "vehicles")
-    tables = {"vehicles": vehicle_rows(vehicles), "vehicle_route_cells": route_cell_rows(vehicles)}
+    tables = {
+        "vehicles": vehicle_rows(vehicles),
+        "vehicle_route_cells": route_cell_rows(vehicles),
+        "roads": road_rows(read_table(reference_dir, "roads")),
+        "garbage_bins": bin_rows(read_table(reference_dir, "garbage_bins")),
+    }
     paths = {}
     for name, rows in tables.items():
         path = Path(out_dir) / f"{name}.parquet"
