@@ -3,8 +3,8 @@
 A report is snapped when the nearest segment lies within the road_snap_m variable (default 50 m:
 a road is up to ~40 m wide and a phone's fix is off by ~10 m); further away it keeps
 road_segment_id null (damage off the road network: a square, a courtyard). Distances are
-equirectangular metres (warehouse.snapping). One row per road_damage citizen report; reports
-are the evidence (cases are opened from them, so counting cases too would count twice).
+equirectangular metres (warehouse.snapping), to 0.1 m. One row per road_damage citizen
+report; reports are the evidence (cases are opened from them: counting both counts twice).
 Incremental by report time.
 """
 
@@ -84,9 +84,9 @@ def execute(
     )
     out = reports.assign(
         nearest_road_segment_id=ids,
-        nearest_segment_distance_m=distance_m,
+        nearest_segment_distance_m=distance_m.round(1),
     )
     snapped = out["nearest_segment_distance_m"] <= snap_m
     out["road_segment_id"] = out["nearest_road_segment_id"].where(snapped, None)
-    out["along_segment_m"] = pd.Series(along_m, index=out.index).where(snapped, None)
+    out["along_segment_m"] = pd.Series(along_m.round(1), index=out.index).where(snapped, None)
     yield out[list(COLUMNS)]

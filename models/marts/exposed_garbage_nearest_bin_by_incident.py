@@ -2,7 +2,7 @@
 
 One row per exposed_garbage citizen report (the category has no video detector here), with the
 nearest bin of reference.garbage_bins, the distance to it in metres and the bins within
-100 m (equirectangular metres, warehouse.snapping). Distances are null when no bins are
+100 m (equirectangular metres to 0.1 m, warehouse.snapping). Distances are null when no bins are
 configured. Incremental by report time.
 """
 
@@ -95,7 +95,7 @@ def execute(
     out = reports.assign(
         incident_date_local=local.dt.date,
         nearest_bin_id=ids,
-        nearest_bin_distance_m=distance_m,
+        nearest_bin_distance_m=distance_m.round(1),
         bins_within_100m_count=within.sum(axis=1).astype("int32"),
     )
     yield out[list(COLUMNS)]
