@@ -1,7 +1,8 @@
 /* The construction site (工地) each muck-transport permit serves: the construction_site permit
-   (latest version) nearest to the transport permit's point (its route's loading end), within
-   muck_site_m (default 500 m, equirectangular metres); null beyond. One row per muck_transport
-   permit (latest version). */
+   (latest version, any status) nearest to the transport permit's point (its route's loading
+   end), within muck_site_m (default 200 m: a loading point lies at its site; equirectangular
+   metres); null beyond. The permit contract has no site field, so the site is found by place.
+   One row per muck_transport permit (latest version). */
 MODEL (
   name intermediate.int_muck_permit_sites,
   kind FULL,
@@ -12,7 +13,7 @@ MODEL (
     not_null(columns := (permit_id)),
     unique_values(columns := (permit_id))
   ),
-  description 'Per muck-transport permit: its holder and the construction site it serves (nearest site permit within 500 m of its loading point)'
+  description 'Per muck-transport permit: its holder and the construction site it serves (nearest site permit within 200 m of its loading point)'
 );
 
 WITH versions AS (
@@ -38,12 +39,12 @@ WITH versions AS (
 ), nearest AS (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY permit_id ORDER BY distance_m, site_permit_id) AS nth
   FROM pairs
-  WHERE distance_m <= @VAR('muck_site_m', 500)
+  WHERE distance_m <= @VAR('muck_site_m', 200)
 )
 SELECT
   transport.permit_id::TEXT AS permit_id, /* muck-transport permit */
   transport.holder::TEXT AS company, /* transport company holding it */
-  nearest.site_permit_id::TEXT AS site_permit_id, /* construction-site permit; null: none within 500 m */
+  nearest.site_permit_id::TEXT AS site_permit_id, /* construction-site permit; null: none within 200 m */
   nearest.site_holder::TEXT AS site_holder, /* the site's permit holder (project department) */
   nearest.distance_m::DOUBLE AS site_distance_m /* metres from the loading point to the site */
 FROM transport

@@ -220,6 +220,29 @@ def test_the_ad_company_with_repeated_violations_scores_lowest(demo):
     assert all(s[3] == max(0, 100 - s[2]) for s in scores)
 
 
+def test_every_ad_permit_is_a_sampling_point_with_the_violations_matched_to_it(demo):
+    _, tables, video_alerts, _, con = demo
+    got = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT permit_id, company, permit_status, covered_finding_count, violation_count,"
+            " expired_permit_ad_count, unpermitted_ad_count"
+            " FROM marts.outdoor_ad_sampling_points_by_permit_month"
+        ).fetchall()
+    }
+    ads = {r["permit_id"] for r in tables["permits"] if r["permit_type"] == "outdoor_ad"}
+    assert set(got) == ads  # one local month of findings: one row per permit
+    # the video rules do not alert on the permitted ad: the mart has nothing to cover there
+    assert not any("PLANT-permitted_ad" in a["alert_id"] for a in video_alerts)
+    assert got["OU-2025-P002"][1:] == ("expired", 0, 1, 1, 0)
+    assert got["OU-2026-P003"][0] == planted.AD_COMPANY
+    assert got["OU-2026-P003"][3] == got["OU-2026-P003"][5] >= planted.AD_REPORTS
+    total = con.execute(
+        "SELECT COUNT(*) FROM marts.outdoor_ad_violations WHERE matched_permit_id IS NOT NULL"
+    ).fetchone()[0]
+    assert sum(v[3] for v in got.values()) == total
+
+
 def test_muck_credit_deducts_per_rule_for_company_and_site(demo):
     scenario, _, _, muck_alerts, con = demo
     assert sorted(a["level"] for a in muck_alerts) == ["off_route", "off_route", "outside_window"]
