@@ -8,7 +8,8 @@
    - is_high_garbage_few_bins, the rule: the cell's garbage_count is at least
      garbage_high_mean_multiple (default 3) times the mean count of the period's cells with
      garbage, and at least garbage_high_min_count (default 3), and bins_nearby_count is at most
-     garbage_few_bins_max (default 1): add bins or clearing rounds there. */
+     garbage_few_bins_max (default 1): add bins or clearing rounds there.
+   FULL: a week or month and the period's mean span every run's window. */
 MODEL (
   name marts.exposed_garbage_bins_by_cell_period,
   kind FULL,

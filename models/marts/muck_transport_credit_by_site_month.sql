@@ -7,7 +7,7 @@
    forbidden_zone muck_forbidden_zone_deduction (15), off_route muck_off_route_deduction (10),
    outside_window muck_outside_window_deduction (10); the score never falls below 0. Months are the
    local months with any muck-truck violation. credit_grade: A >= 90, B >= 75, C >= 60, D below.
-   One row per site_permit_id x credit_month_local. */
+   One row per site_permit_id x credit_month_local. FULL: a month's score spans every run's window. */
 MODEL (
   name marts.muck_transport_credit_by_site_month,
   kind FULL,

@@ -4,7 +4,7 @@
    falls below 0. Companies are the holders of outdoor_ad permits (latest versions) and the
    companies with violations; months are the local months with any ad finding.
    credit_grade: A >= 90, B >= 75, C >= 60, D below.
-   One row per company x credit_month_local. */
+   One row per company x credit_month_local. FULL: a month's score spans every run's window. */
 MODEL (
   name marts.outdoor_ad_credit_by_company_month,
   kind FULL,

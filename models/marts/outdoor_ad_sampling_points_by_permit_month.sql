@@ -6,7 +6,7 @@
      ad_match_m, default 100 m): ads at it after it lapsed (expired_permit_ad) or near it without
      a permit (unpermitted_ad).
    One row per permit_id x finding_month_local, for every permit and every local month with any
-   ad finding (a month without findings at a permit shows zeros). */
+   ad finding (a month without findings at a permit shows zeros). FULL, like the violations. */
 MODEL (
   name marts.outdoor_ad_sampling_points_by_permit_month,
   kind FULL,
