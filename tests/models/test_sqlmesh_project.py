@@ -26,7 +26,7 @@ def test_sqlmesh_unit_tests_pass(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "Successfully Ran `37` Tests" in output, output
+    assert "Successfully Ran `38` Tests" in output, output
 
 
 def test_external_models_are_generated_from_the_contracts():
