@@ -16,6 +16,7 @@ import numpy as np
 
 M_PER_DEG_LAT = 111_195.0
 ROAD_SNAP_M = 50.0  # a road-damage report further than this from every segment is off-road
+CHUNK_POINTS = 2_000  # points per distance matrix: 2,000 x 10,000 bins is 160 MB of float64
 
 
 def line_points(line_wkt: str) -> list[tuple[float, float]]:
@@ -53,22 +54,34 @@ def nearest_segments(
     if not ids or lat.size == 0:
         n = lat.shape[0]
         return [None] * n, np.full(n, np.nan), np.full(n, np.nan)
+    pieces = (np.asarray(ax), np.asarray(ay), np.asarray(bx), np.asarray(by), np.asarray(before))
+    best_ids: list[str | None] = []
+    distances, alongs = [], []
+    for start in range(0, lat.shape[0], CHUNK_POINTS):
+        part = slice(start, start + CHUNK_POINTS)
+        best, distance_m, along_m = _nearest_piece(lat[part], lng[part], *pieces)
+        best_ids += [ids[k] for k in best]
+        distances.append(distance_m)
+        alongs.append(along_m)
+    return best_ids, np.concatenate(distances), np.concatenate(alongs)
+
+
+def _nearest_piece(lat, lng, ax, ay, bx, by, before):
+    """(index of the nearest leg, distance_m, along_m) for a column of points."""
     kx = M_PER_DEG_LAT * np.cos(np.radians(lat))  # per point, metres per degree of longitude
-    px, py = np.zeros_like(lat), np.zeros_like(lat)
-    x1 = (np.asarray(ax)[None, :] - lng) * kx
-    y1 = (np.asarray(ay)[None, :] - lat) * M_PER_DEG_LAT
-    x2 = (np.asarray(bx)[None, :] - lng) * kx
-    y2 = (np.asarray(by)[None, :] - lat) * M_PER_DEG_LAT
+    x1 = (ax[None, :] - lng) * kx
+    y1 = (ay[None, :] - lat) * M_PER_DEG_LAT
+    x2 = (bx[None, :] - lng) * kx
+    y2 = (by[None, :] - lat) * M_PER_DEG_LAT
     dx, dy = x2 - x1, y2 - y1
     length2 = dx**2 + dy**2
     safe2 = np.where(length2 > 0, length2, 1.0)
-    t = np.where(length2 > 0, ((px - x1) * dx + (py - y1) * dy) / safe2, 0.0)
-    t = np.clip(t, 0.0, 1.0)
-    distance = np.hypot(x1 + t * dx - px, y1 + t * dy - py)
+    t = np.clip(np.where(length2 > 0, -(x1 * dx + y1 * dy) / safe2, 0.0), 0.0, 1.0)
+    distance = np.hypot(x1 + t * dx, y1 + t * dy)
     best = distance.argmin(axis=1)
     rows = np.arange(lat.shape[0])
-    along = np.asarray(before)[best] + t[rows, best] * np.sqrt(length2[rows, best])
-    return [ids[k] for k in best], distance[rows, best], along
+    along = before[best] + t[rows, best] * np.sqrt(length2[rows, best])
+    return best, distance[rows, best], along
 
 
 def nearest_points(
@@ -78,15 +91,29 @@ def nearest_points(
     target_ids: Sequence[str],
     target_lats: Sequence[float],
     target_lngs: Sequence[float],
-) -> tuple[list[str | None], np.ndarray]:
-    """For each point: (id, distance_m) of the nearest target; None and NaN with no targets."""
-    lat = np.asarray(lats, dtype=float)[:, None]
-    lng = np.asarray(lngs, dtype=float)[:, None]
-    if len(target_ids) == 0 or lat.size == 0:
-        return [None] * lat.shape[0], np.full(lat.shape[0], np.nan)
+    within_m: float = 100.0,
+) -> tuple[list[str | None], np.ndarray, np.ndarray]:
+    """For each point: (id, distance_m) of the nearest target and the targets within ``within_m``.
+
+    With no targets the ids are None, the distances NaN and the counts 0. Points are
+    taken :data:`CHUNK_POINTS` at a time so memory stays bounded.
+    """
+    n = len(lats)
+    ids: list[str | None] = [None] * n
+    nearest_m = np.full(n, np.nan)
+    counts = np.zeros(n, dtype=np.int64)
+    if len(target_ids) == 0 or n == 0:
+        return ids, nearest_m, counts
     t_lat = np.asarray(target_lats, dtype=float)[None, :]
     t_lng = np.asarray(target_lngs, dtype=float)[None, :]
-    kx = M_PER_DEG_LAT * np.cos(np.radians((lat + t_lat) / 2))
-    distance = np.hypot((t_lng - lng) * kx, (t_lat - lat) * M_PER_DEG_LAT)
-    best = distance.argmin(axis=1)
-    return [target_ids[k] for k in best], distance[np.arange(lat.shape[0]), best]
+    all_lat, all_lng = np.asarray(lats, dtype=float), np.asarray(lngs, dtype=float)
+    for start in range(0, n, CHUNK_POINTS):
+        part = slice(start, start + CHUNK_POINTS)
+        lat, lng = all_lat[part, None], all_lng[part, None]
+        kx = M_PER_DEG_LAT * np.cos(np.radians((lat + t_lat) / 2))
+        distance = np.hypot((t_lng - lng) * kx, (t_lat - lat) * M_PER_DEG_LAT)
+        best = distance.argmin(axis=1)
+        ids[part] = [target_ids[k] for k in best]
+        nearest_m[part] = distance[np.arange(lat.shape[0]), best]
+        counts[part] = (distance <= within_m).sum(axis=1)
+    return ids, nearest_m, counts

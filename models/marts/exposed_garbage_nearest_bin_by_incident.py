@@ -62,9 +62,7 @@ def execute(
     **kwargs: t.Any,
 ) -> t.Iterator[pd.DataFrame]:
     # imported here: SQLMesh would otherwise serialise the project modules into the snapshot
-    import numpy as np
-
-    from warehouse.snapping import M_PER_DEG_LAT, nearest_points
+    from warehouse.snapping import nearest_points
 
     reports = context.fetchdf(
         "SELECT report_id, reported_at, lat, lng, h3_res9"
@@ -77,25 +75,20 @@ def execute(
     bins = context.fetchdf(
         f"SELECT bin_id, lat, lng FROM {context.resolve_table('reference.garbage_bins')}"
     )
-    ids, distance_m = nearest_points(
+    ids, distance_m, within = nearest_points(
         lats=reports["lat"].tolist(),
         lngs=reports["lng"].tolist(),
         target_ids=bins["bin_id"].tolist(),
         target_lats=bins["lat"].tolist(),
         target_lngs=bins["lng"].tolist(),
+        within_m=NEARBY_BIN_M,
     )
-    lat = reports["lat"].to_numpy()[:, None]
-    lng = reports["lng"].to_numpy()[:, None]
-    b_lat = bins["lat"].to_numpy(dtype=float)[None, :]
-    b_lng = bins["lng"].to_numpy(dtype=float)[None, :]
-    kx = M_PER_DEG_LAT * np.cos(np.radians((lat + b_lat) / 2))
-    within = np.hypot((b_lng - lng) * kx, (b_lat - lat) * M_PER_DEG_LAT) <= NEARBY_BIN_M
     local = pd.to_datetime(reports["reported_at"]).dt.tz_localize("UTC")
     local = local.dt.tz_convert(context.var("incident_time_zone", "Asia/Shanghai"))
     out = reports.assign(
         incident_date_local=local.dt.date,
         nearest_bin_id=ids,
         nearest_bin_distance_m=distance_m.round(1),
-        bins_within_100m_count=within.sum(axis=1).astype("int32"),
+        bins_within_100m_count=within.astype("int32"),
     )
     yield out[list(COLUMNS)]

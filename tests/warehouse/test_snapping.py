@@ -50,17 +50,39 @@ def test_only_linestrings_are_roads():
         line_points("POINT (120.1 30.2)")
 
 
-def test_nearest_point_is_the_closest_bin():
-    ids, distance_m = nearest_points(
+def test_nearest_point_is_the_closest_bin_and_the_nearby_ones_are_counted():
+    ids, distance_m, within = nearest_points(
         lats=[30.2500, 30.2600],
         lngs=[120.1500, 120.1500],
-        target_ids=["a", "b"],
-        target_lats=[30.2501, 30.2590],
-        target_lngs=[120.1500, 120.1500],
+        target_ids=["a", "b", "c"],
+        target_lats=[30.2501, 30.2590, 30.2506],
+        target_lngs=[120.1500, 120.1500, 120.1500],
+        within_m=100.0,
     )
     assert ids == ["a", "b"]
     assert distance_m == pytest.approx([0.0001 * M_PER_DEG_LAT, 0.001 * M_PER_DEG_LAT], rel=1e-6)
-    none, nan = nearest_points(
+    assert within.tolist() == [2, 0]  # a at 11 m and c at 67 m; b is 111 m from the second
+    none, nan, zero = nearest_points(
         lats=[30.25], lngs=[120.15], target_ids=[], target_lats=[], target_lngs=[]
     )
-    assert none == [None] and math.isnan(nan[0])
+    assert none == [None] and math.isnan(nan[0]) and zero.tolist() == [0]
+
+
+def test_points_are_taken_in_chunks_with_the_same_answer(monkeypatch):
+    lats = [30.24 + i * 1e-5 for i in range(25)]
+    kwargs = {
+        "target_ids": ["a", "b"],
+        "target_lats": [30.24, 30.2402],
+        "target_lngs": [120.15] * 2,
+    }
+    whole = nearest_points(lats=lats, lngs=[120.15] * 25, **kwargs)
+    monkeypatch.setattr("warehouse.snapping.CHUNK_POINTS", 4)
+    chunked = nearest_points(lats=lats, lngs=[120.15] * 25, **kwargs)
+    assert chunked[0] == whole[0]
+    assert chunked[1].tolist() == whole[1].tolist() and chunked[2].tolist() == whole[2].tolist()
+    segments = [("RD-1", "LINESTRING (120.1400 30.2440, 120.1600 30.2440)")]
+    snapped = nearest_segments(lats=lats, lngs=[120.15] * 25, segments=segments)
+    monkeypatch.setattr("warehouse.snapping.CHUNK_POINTS", 2_000)
+    assert nearest_segments(lats=lats, lngs=[120.15] * 25, segments=segments)[1].tolist() == (
+        snapped[1].tolist()
+    )

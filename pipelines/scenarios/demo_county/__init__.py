@@ -1,9 +1,9 @@
 """The demo county (云溪县): a deterministic, seeded day of a small city's data.
 
 ``build()`` returns the reference tables (unit grids, departments, cameras,
-vehicles, stations, permits, forbidden zones,
-road segments, garbage bins) and every message of the day, valid and broken,
-sorted by event time and ready to replay into Kafka.
+vehicles, stations, permits, forbidden zones, road segments, garbage bins) and
+every message of the day, valid and broken, sorted by event time and ready to
+replay into Kafka.
 """
 
 from __future__ import annotations
