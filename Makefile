@@ -10,9 +10,11 @@ VENV := .venv
 SUPERSET_VENV := .superset-venv
 # Debian packages for the dashboards' browser checks (headless Chromium) and CJK glyphs
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
+# Debian's PostgreSQL server: the second SQLMesh gateway's tests start throwaway clusters with it
+POSTGRES_PACKAGES := postgresql
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: setup browser demo test lint clean
+.PHONY: setup browser postgres demo test lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,7 +37,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
 	fi
 
-setup: $(VENV)/.synced $(SUPERSET_VENV)/.synced browser
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing $(POSTGRES_PACKAGES) (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(POSTGRES_PACKAGES); \
+	fi
+
+setup: $(VENV)/.synced $(SUPERSET_VENV)/.synced browser postgres
 	$(VENV)/bin/citybrain broker fetch
 
 demo: setup

@@ -28,6 +28,9 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_SWEEP_MAX_KMH | ``15`` | speed limit of a sanitation vehicle while sweeping, km/h |
 | CITYBRAIN_SWEEP_OVER_S | ``60`` | seconds above the sweeping limit before it is a breach |
 | CITYBRAIN_VIDEO_RULES | none: the defaults | video rule overrides, ``streams.video.rules`` |
+| CITYBRAIN_PG_HOST / _PORT | ``127.0.0.1`` / ``5432`` | server of the ``postgres`` gateway |
+| CITYBRAIN_PG_DATABASE / _USER | ``citybrain`` / ``citybrain`` | its database and role |
+| CITYBRAIN_PG_PASSWORD | none: the PostgreSQL loader refuses to run | its password |
 """
 
 from __future__ import annotations

@@ -74,9 +74,15 @@ def findings_of(
     return found
 
 
+def is_mart(finding: Finding) -> bool:
+    """A finding about a mart (``schema.table``) rather than a landing hour partition."""
+    return "/" not in finding.hour_path
+
+
 def where(finding: Finding) -> str:
-    """The file a finding is about, or its hour partition for table-level expectations."""
-    return finding.file or f"{finding.hour_path} (whole hour partition)"
+    """The file a finding is about, or its hour partition (mart) for table-level expectations."""
+    whole = "whole mart" if is_mart(finding) else "whole hour partition"
+    return finding.file or f"{finding.hour_path} ({whole})"
 
 
 def render_finding(finding: Finding) -> str:
@@ -84,13 +90,22 @@ def render_finding(finding: Finding) -> str:
     what = f"{finding.expectation}({finding.column or ''}): {finding.description}"
     if finding.error:
         return f"{what}: could not be evaluated: {finding.error}"
-    rows = f"{finding.unexpected_rows} of {finding.batch_rows} rows in the hour"
+    scope = "rows checked" if is_mart(finding) else "rows in the hour"
+    rows = f"{finding.unexpected_rows} of {finding.batch_rows} {scope}"
     ids = ", ".join(finding.event_ids)
     more = " …" if finding.unexpected_rows > len(finding.event_ids) and ids else ""
     return f"{what}: {rows}" + (f": {ids}{more}" if ids else "")
 
 
-def render(findings: list[Finding], *, batches: int, files: int, rows: int) -> str:
+def render(
+    findings: list[Finding],
+    *,
+    batches: int,
+    files: int,
+    rows: int,
+    label: str = "citybrain check",
+    checked: str | None = None,
+) -> str:
     """The whole report: ``FAIL <file>`` then its failed expectations; a verdict line last."""
     by_place: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -99,12 +114,12 @@ def render(findings: list[Finding], *, batches: int, files: int, rows: int) -> s
     for place, found in by_place.items():
         lines.append(f"FAIL {place}")
         lines += [f"  {render_finding(f)}" for f in found]
-    checked = f"{batches} hour partitions, {files} files, {rows} rows"
+    checked = checked or f"{batches} hour partitions, {files} files, {rows} rows"
     if findings:
         verdict = f"{len(findings)} failed expectations in {len(by_place)} files"
-        lines.append(f"citybrain check: {verdict} ({checked})")
+        lines.append(f"{label}: {verdict} ({checked})")
     else:
-        lines.append(f"citybrain check: passed ({checked})")
+        lines.append(f"{label}: passed ({checked})")
     return "\n".join(lines)
 
 

@@ -3,6 +3,12 @@
 Runs the same ``sqlmesh plan`` a data engineer runs, as a subprocess with
 this process's settings in ``CITYBRAIN_*``: the DuckDB file is locked only
 while it runs, and nothing of SQLMesh stays loaded in a worker or the demo.
+
+``gateway="postgres"`` plans the same models on PostgreSQL (``CITYBRAIN_PG_*``,
+or an explicit :class:`~warehouse.postgres.PgConnection`): the landing files
+not loaded yet and the reference tables are copied in first
+(:mod:`warehouse.pg_load`). Superset's snapshot is DuckDB's and is published
+only on the duckdb gateway.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import duckdb
 from citybrain.settings import Settings
 from dashboards.snapshot import Published, publish
 from pipelines.processes import settings_env
+from warehouse.postgres import PgConnection
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESTATED = ("staging.*", "marts.*")
+GATEWAYS = ("duckdb", "postgres")
 MARTS = ("marts.hotspot_counts_by_cell_hour", "marts.hotspot_stream_counts_by_cell_hour")
 
 
@@ -37,12 +45,17 @@ class PlanResult:
     mart_rows: dict[str, int]
     output: str
     published: Published | None = None
+    gateway: str = "duckdb"
+    loaded_files: int = 0
 
 
-def plan_command(*, start: str | None, end: str | None, restate: bool) -> list[str]:
-    """The sqlmesh command line for a non-interactive plan of prod."""
+def plan_command(
+    *, start: str | None, end: str | None, restate: bool, gateway: str = "duckdb"
+) -> list[str]:
+    """The sqlmesh command line for a non-interactive plan of prod on a gateway."""
     sqlmesh = str(Path(sys.executable).with_name("sqlmesh"))
-    command = [sqlmesh, "--paths", str(PROJECT_ROOT), "plan", "--auto-apply", "--no-prompts"]
+    command = [sqlmesh, "--paths", str(PROJECT_ROOT), "--gateway", gateway]
+    command += ["plan", "--auto-apply", "--no-prompts"]
     if restate:
         for selector in RESTATED:
             command += ["--restate-model", selector]
@@ -59,6 +72,20 @@ def mart_rows(warehouse_path: Path) -> dict[str, int]:
         return {m: con.execute(f"SELECT COUNT(*) FROM {m}").fetchone()[0] for m in MARTS}
 
 
+def pg_mart_rows(pg: PgConnection) -> dict[str, int]:
+    """Row counts of the marts on the postgres gateway."""
+    con = pg.connect()
+    try:
+        with con, con.cursor() as cur:
+            counts = {}
+            for mart in MARTS:
+                cur.execute(f"SELECT COUNT(*) FROM {mart}")
+                counts[mart] = cur.fetchone()[0]
+            return counts
+    finally:
+        con.close()
+
+
 def run_plan(
     settings: Settings,
     *,
@@ -66,6 +93,8 @@ def run_plan(
     end: str | None = None,
     restate: bool = False,
     timeout_s: float = 900,
+    gateway: str = "duckdb",
+    pg: PgConnection | None = None,
 ) -> PlanResult:
     """Plan and apply prod; ``restate`` then recomputes staging and marts for [start, end].
 
@@ -74,12 +103,24 @@ def run_plan(
     A plain plan always runs first: it creates prod on a new warehouse (which
     SQLMesh requires before a restatement) and applies any model change.
     """
+    if gateway not in GATEWAYS:
+        raise ValueError(f"gateway must be one of {GATEWAYS}; got {gateway!r}")
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **settings_env(settings)}
     began = time.monotonic()
-    commands = [plan_command(start=None, end=None, restate=False)]
+    loaded_files = 0
+    if gateway == "postgres":
+        from warehouse.pg_load import load_all
+
+        pg = pg or PgConnection.from_env(env)
+        env.update(pg.env())
+        report = load_all(
+            pg, landing_dir=settings.landing_dir, reference_dir=settings.reference_path
+        )
+        loaded_files = sum(report.files.values())
+    commands = [plan_command(start=None, end=None, restate=False, gateway=gateway)]
     if restate:
-        commands.append(plan_command(start=start, end=end, restate=True))
+        commands.append(plan_command(start=start, end=end, restate=True, gateway=gateway))
     output = ""
     for command in commands:
         result = subprocess.run(
@@ -88,6 +129,10 @@ def run_plan(
         output += result.stdout + result.stderr
         if result.returncode != 0:
             raise PlanFailed(f"sqlmesh plan failed (exit {result.returncode}):\n{output[-4000:]}")
+    if gateway == "postgres":
+        rows = pg_mart_rows(pg)
+        elapsed_s = time.monotonic() - began
+        return PlanResult(elapsed_s, rows, output, None, gateway, loaded_files)
     rows = mart_rows(settings.warehouse_path)
     published = publish(
         settings.warehouse_path, settings.published_path, reference_dir=settings.reference_path

@@ -4,6 +4,10 @@ The broker is fetched with mvn (into the user's cache, once) and started by
 the same launcher that ``citybrain broker start`` uses. Nothing is skipped: if
 ``java`` or ``mvn`` is missing, the ``kafka`` fixture fails with a BrokerError
 saying what to install. Tests that need the broker are marked ``integration``.
+
+The ``postgres`` fixture is the same for PostgreSQL: a throwaway server
+(:class:`warehouse.postgres.TempPostgres`) or a failure saying that
+``make setup`` installs it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from citybrain.settings import Settings, load
 from citybrain.topics import registry
 from pipelines.broker import LocalBroker, free_port
 from pipelines.topics_admin import create_topics
+from warehouse.postgres import PgConnection, PostgresMissing, TempPostgres
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,17 @@ def kafka(tmp_path_factory) -> Iterator[Kafka]:
         yield Kafka(address, replace(settings, broker=address))
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgConnection]:
+    """One throwaway PostgreSQL server for the session (Debian's binaries; never skipped)."""
+    try:
+        server = TempPostgres()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
+    with server as connection:
+        yield connection
 
 
 @pytest.fixture

@@ -89,7 +89,9 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
         return out
     order = tested[np.argsort(p[tested], kind="stable")]
     scaled = p[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    q = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    # q ≥ p in exact arithmetic (m / j ≥ 1); p · m / m may round one ulp below p
+    out[order] = np.maximum(q, p[order])
     return out
 
 

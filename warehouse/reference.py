@@ -12,10 +12,15 @@ an empty, typed view. The tables:
   cells a vehicle's assigned route (``route_wkt``, a WGS-84 LINESTRING)
   passes through, sampled every ROUTE_SAMPLE_M metres (20 m, well under the
   ~174 m edge of a res-9 cell);
+- ``reference.grids``: grid_code, street, community of each unit grid (单元网格);
+- ``reference.departments``: department_id, name;
 - ``reference.roads``: road segments (路段): road_segment_id, road_name,
   segment_name, maintainer, length_m, line_wkt (WGS-84 LINESTRING);
 - ``reference.garbage_bins``: bin_id, lat, lng (WGS-84), h3_res9 (computed
   here), capacity_l, grid_code.
+
+The names let marts carry what a reader needs (a case's street and
+department), so the dashboards' datasets read one table with no joins.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "vehicle_route_cells": pa.schema([("vehicle_id", pa.string()), ("h3_res9", pa.string())]),
+    "grids": pa.schema(
+        [("grid_code", pa.string()), ("street", pa.string()), ("community", pa.string())]
+    ),
+    "departments": pa.schema([("department_id", pa.string()), ("name", pa.string())]),
     "roads": pa.schema(
         [
             ("road_segment_id", pa.string()),
@@ -144,15 +153,28 @@ def bin_rows(bins: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def write_reference(reference_dir: Path, out_dir: Path) -> dict[str, Path]:
-    """Write the reference tables as Parquet in ``out_dir``; return their paths."""
+def named_rows(rows: Sequence[Mapping[str, Any]], table: str) -> list[dict[str, Any]]:
+    """The columns of ``SCHEMAS[table]`` of each reference row, as text (None when absent)."""
+    names = SCHEMAS[table].names
+    return [{n: None if r.get(n) is None else str(r[n]) for n in names} for r in rows]
+
+
+def reference_tables(reference_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every ``reference.*`` table (:data:`SCHEMAS`) from the reference files."""
     vehicles = read_table(reference_dir, "vehicles")
-    tables = {
+    return {
         "vehicles": vehicle_rows(vehicles),
         "vehicle_route_cells": route_cell_rows(vehicles),
+        "grids": named_rows(read_table(reference_dir, "grids"), "grids"),
+        "departments": named_rows(read_table(reference_dir, "departments"), "departments"),
         "roads": road_rows(read_table(reference_dir, "roads")),
         "garbage_bins": bin_rows(read_table(reference_dir, "garbage_bins")),
     }
+
+
+def write_reference(reference_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Write the reference tables as Parquet in ``out_dir``; return their paths."""
+    tables = reference_tables(reference_dir)
     paths = {}
     for name, rows in tables.items():
         path = Path(out_dir) / f"{name}.parquet"

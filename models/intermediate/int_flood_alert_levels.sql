@@ -28,8 +28,8 @@ WITH flood_messages AS (
     level,
     observed_at,
     sent_at,
-    JSON_EXTRACT_STRING(details_json, '$.station.station_id') AS station_id,
-    JSON_EXTRACT_STRING(details_json, '$.hazard') AS hazard
+    JSON_EXTRACT_STRING(details_json::JSON, '$.station.station_id') AS station_id,
+    JSON_EXTRACT_STRING(details_json::JSON, '$.hazard') AS hazard
   FROM staging.stg_alerts
   WHERE source = 'flood'
 ), hazard_messages AS (

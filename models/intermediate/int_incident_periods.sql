@@ -20,25 +20,32 @@ WITH bounds AS (
   SELECT MIN(incident_date_local) AS first_date, MAX(incident_date_local) AS last_date
   FROM marts.incident_counts_by_cell_day
 ), grains AS (
-  SELECT 'day' AS period_grain, INTERVAL 1 DAY AS step
+  /* DATE_TRUNC with a literal unit on a TIMESTAMP: PostgreSQL takes no column as the unit */
+  SELECT
+    'day' AS period_grain,
+    INTERVAL 1 DAY AS step,
+    DATE_TRUNC('day', first_date::TIMESTAMP) AS first_start,
+    DATE_TRUNC('day', last_date::TIMESTAMP) AS last_start,
+    first_date,
+    last_date
+  FROM bounds
   UNION ALL
-  SELECT 'week', INTERVAL 7 DAY
+  SELECT 'week', INTERVAL 7 DAY, DATE_TRUNC('week', first_date::TIMESTAMP), DATE_TRUNC('week', last_date::TIMESTAMP), first_date, last_date
+  FROM bounds
   UNION ALL
-  SELECT 'month', INTERVAL 1 MONTH
+  SELECT 'month', INTERVAL 1 MONTH, DATE_TRUNC('month', first_date::TIMESTAMP), DATE_TRUNC('month', last_date::TIMESTAMP), first_date, last_date
+  FROM bounds
 ), starts AS (
+  /* GENERATE_SERIES as a lateral table function: a set in both engines */
   SELECT
     grains.period_grain,
     grains.step,
-    bounds.first_date,
-    bounds.last_date,
-    UNNEST(GENERATE_SERIES(
-      DATE_TRUNC(grains.period_grain, bounds.first_date)::TIMESTAMP,
-      DATE_TRUNC(grains.period_grain, bounds.last_date)::TIMESTAMP,
-      grains.step
-    )) AS period_start
+    grains.first_date,
+    grains.last_date,
+    series.period_start
   FROM grains
-  CROSS JOIN bounds
-  WHERE bounds.first_date IS NOT NULL
+  CROSS JOIN LATERAL GENERATE_SERIES(grains.first_start, grains.last_start, grains.step) AS series(period_start)
+  WHERE grains.first_date IS NOT NULL
 )
 SELECT
   period_grain::TEXT AS period_grain, /* day | week (ISO, Monday start) | month */

@@ -14,10 +14,15 @@
      already moved it). Null while the case is unhandled or when no deadline was known.
    - is_held_by_department: the case was dispatched (or reworked) to department_id and not since
      returned (回退) or suspended (挂账); only such cases count in the department's evaluation.
+   - names for readers: category_name_zh (categories seed), department_name and street_name
+     (the county's reference departments and unit grids), so dashboards read this table alone;
+   - is_open (not ended) and is_overdue: open with a running clock whose deadline_at lies
+     before as_of_at, the latest updated_at of all cases (the newest thing the events tell;
+     the wall clock is not in the events).
    Not derivable from the events: the GB/T 30428.2 class code and the engine's urgency when no
    urgency was requested (both live in the engine's case table, not on the events), whether an
-   unhandled case is overdue now (that depends on the wall clock; overdue_mark_count says whether
-   the engine marked it), and the department of a case that was never dispatched. */
+   unhandled case is overdue by the wall clock (overdue_mark_count says whether the engine marked
+   it), and the department of a case that was never dispatched. */
 MODEL (
   name marts.case_state_by_case,
   kind FULL,
@@ -29,7 +34,8 @@ MODEL (
     unique_values(columns := (case_id)),
     accepted_values(column := state, is_in := ('reported', 'accepted', 'not_registered', 'registered', 'dispatched', 'postponement_requested', 'returned', 'handled', 'verified', 'closed', 'suspended', 'cancelled')),
     accepted_range(column := rework_count, min_v := 0),
-    held_cases_have_a_department
+    held_cases_have_a_department,
+    overdue_cases_are_open
   ),
   description 'Latest state per case folded from cases.events (state, department, report payload, key times, counts, on-time handling); FULL because a case''s events span many run windows'
 );
@@ -59,12 +65,12 @@ WITH events AS (
   SELECT
     case_id,
     occurred_at AS reported_at,
-    JSON_EXTRACT_STRING(payload_json, '$.category') AS category,
-    JSON_EXTRACT_STRING(payload_json, '$.source') AS source,
-    JSON_EXTRACT_STRING(payload_json, '$.grid_code') AS grid_code,
-    JSON_EXTRACT_STRING(payload_json, '$.urgency') AS requested_urgency,
-    TRY_CAST(JSON_EXTRACT_STRING(payload_json, '$.lat') AS DOUBLE) AS lat,
-    TRY_CAST(JSON_EXTRACT_STRING(payload_json, '$.lng') AS DOUBLE) AS lng
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.category') AS category,
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.source') AS source,
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.grid_code') AS grid_code,
+    JSON_EXTRACT_STRING(payload_json::JSON, '$.urgency') AS requested_urgency,
+    TRY_CAST(JSON_EXTRACT_STRING(payload_json::JSON, '$.lat') AS DOUBLE) AS lat,
+    TRY_CAST(JSON_EXTRACT_STRING(payload_json::JSON, '$.lng') AS DOUBLE) AS lng
   FROM events
   WHERE command = 'report'
 ), handlings AS (
@@ -134,15 +140,30 @@ SELECT
   counts.return_count::INT AS return_count, /* 回退 by a department */
   counts.postponement_count::INT AS postponement_count, /* approved 延期 */
   counts.overdue_mark_count::INT AS overdue_mark_count, /* 超期 marks by the engine's clock */
-  counts.linked_signal_count::INT AS linked_signal_count /* further alerts and reports joined to the case */
+  counts.linked_signal_count::INT AS linked_signal_count, /* further alerts and reports joined to the case */
+  categories.category_name_zh::TEXT AS category_name_zh, /* e.g. 违章停车 */
+  departments.name::TEXT AS department_name, /* of department_id */
+  grids.street::TEXT AS street_name, /* 街道 of grid_code */
+  (counts.ended_at IS NULL)::BOOLEAN AS is_open, /* not closed, cancelled or not registered */
+  (counts.ended_at IS NULL AND COALESCE(latest.deadline_at < as_of.as_of_at, FALSE))::BOOLEAN AS is_overdue, /* open, clock past its deadline at as_of_at */
+  as_of.as_of_at::TIMESTAMP AS as_of_at /* UTC, latest updated_at of all cases */
 FROM latest
+CROSS JOIN (SELECT MAX(updated_at) AS as_of_at FROM latest) AS as_of
 JOIN counts ON counts.case_id = latest.case_id
 LEFT JOIN reports ON reports.case_id = latest.case_id
 LEFT JOIN last_handling ON last_handling.case_id = latest.case_id
 LEFT JOIN last_assignment ON last_assignment.case_id = latest.case_id
-LEFT JOIN department_dispatch ON department_dispatch.case_id = latest.case_id;
+LEFT JOIN department_dispatch ON department_dispatch.case_id = latest.case_id
+LEFT JOIN reference.incident_categories AS categories ON categories.category = reports.category
+LEFT JOIN reference.departments AS departments ON departments.department_id = latest.department_id
+LEFT JOIN reference.grids AS grids ON grids.grid_code = reports.grid_code;
 
 AUDIT (name held_cases_have_a_department);
 SELECT *
 FROM @this_model
-WHERE is_held_by_department AND (department_id IS NULL OR department_dispatched_at IS NULL)
+WHERE is_held_by_department AND (department_id IS NULL OR department_dispatched_at IS NULL);
+
+AUDIT (name overdue_cases_are_open);
+SELECT *
+FROM @this_model
+WHERE is_overdue AND NOT is_open

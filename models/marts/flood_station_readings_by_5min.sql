@@ -33,7 +33,7 @@ WITH readings AS (
     reading_id,
     lat,
     lng,
-    TIME_BUCKET(INTERVAL 5 MINUTE, observed_at) AS bucket_start_at
+    TIME_BUCKET(INTERVAL 5 MINUTE, observed_at, TIMESTAMP '2000-01-01') AS bucket_start_at
   FROM staging.stg_hydro_readings
   WHERE observed_at BETWEEN @start_ts AND @end_ts
 ), alert_levels AS (
@@ -47,11 +47,11 @@ WITH readings AS (
     station_id,
     bucket_start_at,
     SUM(value) FILTER (WHERE element = 'rain_period_mm') AS rainfall_mm,
-    ARG_MAX(value, observed_at) FILTER (WHERE element = 'water_level_m') AS water_level_last_m,
+    @arg_max(value, observed_at, element = 'water_level_m') AS water_level_last_m,
     MAX(value) FILTER (WHERE element = 'waterlogging_depth_m') AS waterlogging_depth_max_m,
     COUNT(*) AS reading_count,
-    ARG_MAX(lat, observed_at) AS lat,
-    ARG_MAX(lng, observed_at) AS lng
+    @arg_max(lat, observed_at) AS lat,
+    @arg_max(lng, observed_at) AS lng
   FROM readings
   GROUP BY station_id, bucket_start_at
 ), bucket_alerts AS (

@@ -47,7 +47,7 @@ WITH hours AS (
 )
 SELECT
   days.incident_date_local::DATE AS incident_date_local, /* local calendar day, Asia/Shanghai */
-  ISODOW(days.incident_date_local)::INT AS day_of_week_local, /* 1 Monday .. 7 Sunday */
+  EXTRACT(ISODOW FROM days.incident_date_local)::INT AS day_of_week_local, /* 1 Monday .. 7 Sunday */
   days.h3_res9::TEXT AS h3_res9, /* H3 cell, resolution 9 (~0.1 km²) */
   cells.h3_res8::TEXT AS h3_res8, /* parent cell, resolution 8 */
   cells.h3_res7::TEXT AS h3_res7, /* parent cell, resolution 7 */

@@ -33,7 +33,7 @@ WITH hours AS (
 ), local_hours AS (
   SELECT
     CAST(hour_start_local AS DATE) AS incident_date_local,
-    HOUR(hour_start_local) AS hour_of_day_local,
+    EXTRACT(HOUR FROM hour_start_local) AS hour_of_day_local,
     category,
     SUM(video_detection_count) AS video_detection_count,
     SUM(citizen_report_count) AS citizen_report_count,
@@ -41,11 +41,11 @@ WITH hours AS (
     COUNT(DISTINCT h3_res9) AS cell_count
   FROM hours
   WHERE hour_start_local BETWEEN @start_ts AND @end_ts
-  GROUP BY CAST(hour_start_local AS DATE), HOUR(hour_start_local), category
+  GROUP BY CAST(hour_start_local AS DATE), EXTRACT(HOUR FROM hour_start_local), category
 )
 SELECT
   local_hours.incident_date_local::DATE AS incident_date_local, /* local calendar day, Asia/Shanghai */
-  ISODOW(local_hours.incident_date_local)::INT AS day_of_week_local, /* 1 Monday .. 7 Sunday */
+  EXTRACT(ISODOW FROM local_hours.incident_date_local)::INT AS day_of_week_local, /* 1 Monday .. 7 Sunday */
   local_hours.hour_of_day_local::INT AS hour_of_day_local, /* 0..23, local clock hour */
   local_hours.category::TEXT AS category,
   categories.category_name_zh::TEXT AS category_name_zh,

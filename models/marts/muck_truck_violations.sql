@@ -30,11 +30,11 @@ WITH alerts AS (
 ), violations AS (
   SELECT
     *,
-    JSON_EXTRACT_STRING(details_json, '$.vehicle.vehicle_id') AS vehicle_id,
-    JSON_EXTRACT_STRING(details_json, '$.vehicle.plate') AS alert_plate,
-    JSON_EXTRACT_STRING(details_json, '$.vehicle.company') AS alert_company,
-    JSON_EXTRACT_STRING(details_json, '$.permits[*].permit_id') AS permit_ids,
-    JSON_EXTRACT_STRING(details_json, '$.zones[*].zone_id') AS zone_ids
+    JSON_EXTRACT_STRING(details_json::JSON, '$.vehicle.vehicle_id') AS vehicle_id,
+    JSON_EXTRACT_STRING(details_json::JSON, '$.vehicle.plate') AS alert_plate,
+    JSON_EXTRACT_STRING(details_json::JSON, '$.vehicle.company') AS alert_company,
+    @json_strings(details_json, '$.permits[*].permit_id') AS permit_ids,
+    @json_strings(details_json, '$.zones[*].zone_id') AS zone_ids
   FROM alerts
 )
 SELECT
@@ -43,7 +43,7 @@ SELECT
   violations.vehicle_id::TEXT AS vehicle_id,
   COALESCE(violations.alert_plate, vehicles.plate)::TEXT AS plate,
   COALESCE(violations.alert_company, vehicles.company)::TEXT AS company,
-  ARRAY_TO_STRING(violations.permit_ids, ',')::TEXT AS permit_ids, /* the truck's permits, comma-separated; null: none */
+  NULLIF(ARRAY_TO_STRING(violations.permit_ids, ','), '')::TEXT AS permit_ids, /* the truck's permits, comma-separated; null: none */
   violations.observed_at::TIMESTAMP AS started_at, /* UTC, the first breaching fix */
   CAST((violations.observed_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai' AS DATE) AS violation_date, /* Asia/Shanghai */
   violations.lat::DOUBLE AS lat, /* WGS-84 */

@@ -40,8 +40,8 @@ WITH vehicles AS (
     vehicle_id,
     CAST(fixed_local - INTERVAL 6 HOUR AS DATE) AS shift_date, /* 00-06 belongs to the night before */
     CASE
-      WHEN HOUR(fixed_local) >= 6 AND HOUR(fixed_local) < 14 THEN 'day'
-      WHEN HOUR(fixed_local) >= 14 AND HOUR(fixed_local) < 22 THEN 'evening'
+      WHEN EXTRACT(HOUR FROM fixed_local) >= 6 AND EXTRACT(HOUR FROM fixed_local) < 14 THEN 'day'
+      WHEN EXTRACT(HOUR FROM fixed_local) >= 14 AND EXTRACT(HOUR FROM fixed_local) < 22 THEN 'evening'
       ELSE 'night'
     END AS shift,
     h3_res9

@@ -27,11 +27,11 @@ WITH alerts AS (
 ), violations AS (
   SELECT
     *,
-    JSON_EXTRACT_STRING(details_json, '$.vehicle.vehicle_id') AS vehicle_id,
-    JSON_EXTRACT_STRING(details_json, '$.vehicle.plate') AS alert_plate,
-    CAST(JSON_EXTRACT(details_json, '$.evidence[*].speed_kmh') AS DOUBLE[]) AS evidence_speeds_kmh,
-    CAST(JSON_EXTRACT(details_json, '$.limit.max_kmh') AS DOUBLE) AS limit_kmh,
-    CAST(JSON_EXTRACT(details_json, '$.limit.over_s') AS DOUBLE) AS limit_over_s
+    JSON_EXTRACT_STRING(details_json::JSON, '$.vehicle.vehicle_id') AS vehicle_id,
+    JSON_EXTRACT_STRING(details_json::JSON, '$.vehicle.plate') AS alert_plate,
+    @json_doubles(details_json, '$.evidence[*].speed_kmh') AS evidence_speeds_kmh,
+    CAST(JSON_EXTRACT_STRING(details_json::JSON, '$.limit.max_kmh') AS DOUBLE) AS limit_kmh,
+    CAST(JSON_EXTRACT_STRING(details_json::JSON, '$.limit.over_s') AS DOUBLE) AS limit_over_s
   FROM alerts
 )
 SELECT
@@ -44,9 +44,9 @@ SELECT
   violations.lat::DOUBLE AS lat, /* WGS-84 */
   violations.lng::DOUBLE AS lng, /* WGS-84 */
   violations.h3_res9::TEXT AS h3_res9,
-  LIST_MAX(violations.evidence_speeds_kmh)::DOUBLE AS max_speed_kmh, /* top speed of the evidence fixes */
-  LIST_AVG(violations.evidence_speeds_kmh)::DOUBLE AS mean_speed_kmh, /* mean speed of the evidence fixes */
-  LEN(violations.evidence_speeds_kmh)::INT AS evidence_fix_count,
+  @list_max(violations.evidence_speeds_kmh)::DOUBLE AS max_speed_kmh, /* top speed of the evidence fixes */
+  @list_avg(violations.evidence_speeds_kmh)::DOUBLE AS mean_speed_kmh, /* mean speed of the evidence fixes */
+  @list_len(violations.evidence_speeds_kmh)::INT AS evidence_fix_count,
   violations.limit_kmh::DOUBLE AS limit_kmh, /* the sweeping limit applied */
   violations.limit_over_s::DOUBLE AS limit_over_s /* seconds above it before a breach */
 FROM violations

@@ -33,7 +33,7 @@ WITH days AS (
 ), bounds AS (
   SELECT
     MAX(incident_date_local) AS as_of_date_local,
-    (MAX(incident_date_local) - INTERVAL (@VAR('tidal_parking_days', 28) - 1) DAY)::DATE AS first_date_local
+    (MAX(incident_date_local) - (@VAR('tidal_parking_days', 28) - 1) * INTERVAL 1 DAY)::DATE AS first_date_local
   FROM days
 ), observed AS (
   SELECT COUNT(*) AS observed_day_count
@@ -50,13 +50,13 @@ WITH days AS (
 ), recurring AS (
   SELECT
     parking_hours.h3_res9,
-    HOUR(parking_hours.hour_start_local) AS hour_of_day_local,
+    EXTRACT(HOUR FROM parking_hours.hour_start_local) AS hour_of_day_local,
     COUNT(DISTINCT CAST(parking_hours.hour_start_local AS DATE)) AS illegal_parking_day_count,
     SUM(parking_hours.event_count) AS illegal_parking_count
   FROM parking_hours
   CROSS JOIN bounds
   WHERE CAST(parking_hours.hour_start_local AS DATE) BETWEEN bounds.first_date_local AND bounds.as_of_date_local
-  GROUP BY parking_hours.h3_res9, HOUR(parking_hours.hour_start_local)
+  GROUP BY parking_hours.h3_res9, EXTRACT(HOUR FROM parking_hours.hour_start_local)
 ), permits AS (
   SELECT permit_id, h3_res9, COALESCE(time_windows_local, '') AS time_windows_local
   FROM staging.stg_permits
@@ -67,7 +67,7 @@ WITH days AS (
     AND CAST(valid_to_at AS DATE) >= bounds.as_of_date_local
   QUALIFY ROW_NUMBER() OVER (PARTITION BY permit_id ORDER BY version_at DESC, permit_version_id DESC) = 1
 ), permit_windows AS (
-  SELECT permit_id, h3_res9, TRIM(UNNEST(STRING_SPLIT(time_windows_local, ','))) AS time_window
+  SELECT permit_id, h3_res9, TRIM(UNNEST(@split_list(time_windows_local, ','))) AS time_window
   FROM permits
 ), permit_minutes AS (
   SELECT

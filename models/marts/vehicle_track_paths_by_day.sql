@@ -37,7 +37,7 @@ SELECT
   p.track_date::DATE AS track_date, /* local (Asia/Shanghai) day */
   v.plate::TEXT AS plate,
   v.vehicle_type::TEXT AS vehicle_type,
-  TO_JSON(LIST([ROUND(p.lng, 6), ROUND(p.lat, 6)] ORDER BY p.fixed_at, p.fix_id))::TEXT AS path_lnglat_json,
+  TO_JSON(LIST([ROUND(p.lng, 6)::DOUBLE, ROUND(p.lat, 6)::DOUBLE] ORDER BY p.fixed_at, p.fix_id))::TEXT AS path_lnglat_json,
   COUNT(*)::BIGINT AS point_count, /* points in the path (at most one a minute) */
   MIN(p.fixed_at)::TIMESTAMP AS first_fix_at, /* UTC */
   MAX(p.fixed_at)::TIMESTAMP AS last_fix_at /* UTC */

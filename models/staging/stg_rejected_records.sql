@@ -13,14 +13,16 @@ MODEL (
 );
 
 WITH landed AS (
+  /* one landing schema for all five (warehouse.landing.REJECTED_COLUMNS), and SQLMesh expands
+     each * from external_models.yaml in that order: UNION ALL by position is by name */
   SELECT * FROM landing.detections_video_rejected
-  UNION ALL BY NAME
+  UNION ALL
   SELECT * FROM landing.gps_fixes_rejected
-  UNION ALL BY NAME
+  UNION ALL
   SELECT * FROM landing.hydro_readings_rejected
-  UNION ALL BY NAME
+  UNION ALL
   SELECT * FROM landing.permits_rejected
-  UNION ALL BY NAME
+  UNION ALL
   SELECT * FROM landing.reports_citizen_rejected
 ), in_range AS (
   SELECT *

@@ -55,6 +55,7 @@ class Query:
 def queries(*, days: int) -> list[Query]:
     """The dashboards' typical queries over a synthetic year of ``days`` local days."""
     hotspots = f"({dataset_sql('hotspot_incidents_by_cell_hour')}) AS virtual_table"
+    cell_days = f"({dataset_sql('incident_counts_by_cell_day')}) AS virtual_table"
     cases = f"({dataset_sql('case_states')}) AS virtual_table"
     pareto = f"({dataset_sql('incident_category_pareto_latest')}) AS virtual_table"
     end_local = YEAR_START_LOCAL + timedelta(days=days)
@@ -89,8 +90,8 @@ def queries(*, days: int) -> list[Query]:
         Query(
             "top_cells",
             "hotspot_top_cells",
-            "SELECT street, grid_code, h3_res9, category_name_zh, SUM(event_count) AS incidents "
-            f"FROM {hotspots} GROUP BY 1, 2, 3, 4 ORDER BY incidents DESC, 3, 4 LIMIT 20",
+            "SELECT street, grid_code, h3_res9, category_name_zh, SUM(incident_count) AS incidents "
+            f"FROM {cell_days} GROUP BY 1, 2, 3, 4 ORDER BY incidents DESC, 3, 4 LIMIT 20",
             "SELECT h.street, h.grid_code, i.h3_res9, c.category_name_zh, COUNT(*) AS incidents "
             f"FROM {raw_cat} GROUP BY 1, 2, 3, 4 ORDER BY incidents DESC, 3, 4 LIMIT 20",
         ),

@@ -219,6 +219,7 @@ def write_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(PARETO_SQL)
     con.execute(
         f"""CREATE TABLE marts.case_state_by_case AS
+        WITH cases AS (
         SELECT case_id::TEXT AS case_id, state::TEXT AS state,
           (3 + (state = 'closed')::INT * 4)::INT AS case_version,
           (3 + (state = 'closed')::INT * 4)::BIGINT AS event_count,
@@ -243,7 +244,20 @@ def write_marts(con: duckdb.DuckDBPyConnection) -> None:
           0::INT AS return_count, 0::INT AS postponement_count,
           (handling_h > 24 AND state IN ('dispatched', 'handled'))::INT AS overdue_mark_count,
           0::INT AS linked_signal_count
-        FROM raw.incidents ORDER BY reported_at"""
+        FROM raw.incidents
+        ), as_of AS (SELECT MAX(updated_at) AS as_of_at FROM cases)
+        SELECT cases.*, categories.category_name_zh::TEXT AS category_name_zh,
+          departments.name::TEXT AS department_name, grids.street::TEXT AS street_name,
+          (cases.ended_at IS NULL)::BOOLEAN AS is_open,
+          (cases.ended_at IS NULL AND COALESCE(cases.deadline_at < as_of.as_of_at, FALSE))::BOOLEAN
+            AS is_overdue,
+          as_of.as_of_at::TIMESTAMP AS as_of_at
+        FROM cases CROSS JOIN as_of
+        LEFT JOIN dims.categories AS categories ON categories.category = cases.category
+        LEFT JOIN dims.departments AS departments
+          ON departments.department_id = cases.department_id
+        LEFT JOIN dims.grids AS grids ON grids.grid_code = cases.grid_code
+        ORDER BY reported_at"""
     )
 
 

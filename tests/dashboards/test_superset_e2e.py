@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,23 @@ def test_the_demo_ends_with_superset_serving_the_dashboards(demo):
         .listing("dashboard")
     }
     assert {"三高分析", "防汛值守", "车辆监管", "案件与考评", "领导总览"} <= titles
+
+
+@pytest.mark.integration
+def test_the_demo_passes_the_data_quality_checkpoint(demo):
+    from expectations.checkpoint import check
+    from expectations.findings import render
+    from expectations.mart_check import check_marts
+    from expectations.marts import CHECKED_MARTS
+
+    settings, *_ = demo
+    now_at = datetime.now(UTC)
+    landing = check(settings.landing_dir, area_bounds=settings.area_bounds, now_at=now_at)
+    marts = check_marts(settings.published_path, area_bounds=settings.area_bounds, now_at=now_at)
+    assert landing.findings == [], render(landing.findings, batches=0, files=0, rows=0)
+    assert marts.findings == [], render(marts.findings, batches=0, files=0, rows=0)
+    assert landing.batches > 0
+    assert marts.batches == len(CHECKED_MARTS)
 
 
 @pytest.mark.integration

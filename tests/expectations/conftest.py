@@ -8,6 +8,7 @@ since the writer trusts what the stream workers hand it.
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,10 @@ import orjson
 import pytest
 
 from citybrain.contracts import CONTRACTS, decode
+from expectations import CHECKED_TOPICS
+from streams.cases.commands import Command
+from streams.cases.lifecycle import apply
+from streams.sink.rows import derived_rows
 from warehouse.landing import LandingWriter, hour_dir, to_table, write_atomically
 
 AREA = (30.2, 120.1, 30.3, 120.2)  # S, W, N, E: the demo county
@@ -127,7 +132,82 @@ def plant(root: Path, topic: str, rows: list[dict], *, name: str) -> Path:
 
 @pytest.fixture
 def clean_landing(tmp_path, land) -> Path:
-    """Five contract-valid rows of every checked topic in one hour."""
-    for topic in CONTRACTS:
-        land(topic, [clean_row(topic, i) for i in range(5)])
+    """Five clean rows of every landed topic (sources, derived, dead letters) in one hour."""
+    for topic in CHECKED_TOPICS:
+        land(topic, [any_row(topic, i) for i in range(5)])
     return tmp_path
+
+
+def derived_message(topic: str, i: int) -> bytes:
+    """Message ``i`` of a derived topic, as its producer publishes it (JSON bytes)."""
+    at = HOUR_AT + timedelta(minutes=i)
+    if topic == "hotspots":
+        return orjson.dumps(
+            {
+                "event_at": at.isoformat(),
+                "window_s": 60,
+                "window_start_at": at.isoformat(),
+                "window_end_at": (at + timedelta(minutes=1)).isoformat(),
+                "source_topic": "detections.video",
+                "source_partition": 0,
+                "closed_at": (at + timedelta(minutes=7)).isoformat(),
+                "counts": [
+                    {"h3_res9": "89309a42cabffff", "category": "illegal_parking", "event_count": 3}
+                ],
+            }
+        )
+    if topic == "alerts":
+        return orjson.dumps(
+            {
+                "event_id": f"alerts-{i}",
+                "alert_id": f"flood-0010100001-waterlogging-{i}",
+                "msg_type": "Alert",
+                "source": "flood",
+                "category": "waterlogging",
+                "severity": "Moderate",
+                "level": "yellow",
+                "event_at": at.isoformat(),
+                "sent_at": (at + timedelta(seconds=20)).isoformat(),
+                "lat": 30.25,
+                "lng": 120.15,
+                "title": "解放路下穿 积水黄色预警",
+                "details": {"station_id": "0010100001", "depth_m": 0.22},
+            }
+        )
+    if topic == "cases.events":
+        command = Command(
+            command_id=f"cmd-{i}",
+            case_id=f"case-{i:020x}",
+            name="report",
+            actor="监督员 7",
+            role="supervisor",
+            at=at,
+            payload={"category": "illegal_parking", "lat": 30.2521, "lng": 120.1705},
+        )
+        _, event = apply(None, command)
+        return orjson.dumps({**event, "event_id": f"cases.events-{i}"})
+    source = topic.removesuffix(".rejected")
+    return orjson.dumps(
+        {
+            "event_id": f"{topic}-{i}",
+            "event_at": at.isoformat(),
+            "source_topic": source,
+            "source_partition": 0,
+            "source_offset": i,
+            "reason": "lat 91.5 is outside -90..90",
+            "raw_base64": base64.b64encode(b'{"lat": 91.5}').decode(),
+        }
+    )
+
+
+def derived_row(topic: str, i: int) -> dict:
+    """Landing row ``i`` of a derived or dead-letter topic, through the sink's parser."""
+    (row,) = derived_rows(topic, derived_message(topic, i))
+    if topic == "hotspots":
+        row["event_id"] = f"hotspots-{i}"  # the window's id names cell and window, not the test
+    return row
+
+
+def any_row(topic: str, i: int) -> dict:
+    """Clean row ``i`` of any landed topic."""
+    return clean_row(topic, i) if topic in CONTRACTS else derived_row(topic, i)

@@ -11,7 +11,7 @@ import pytest
 
 from expectations import CHECKED_TOPICS
 from expectations.checkpoint import check
-from tests.expectations.conftest import AREA, HOUR_AT, NOW_AT, clean_row, plant
+from tests.expectations.conftest import AREA, HOUR_AT, NOW_AT, any_row, clean_row, plant
 from warehouse.landing import hour_dir, to_table, write_atomically
 
 
@@ -22,7 +22,8 @@ def run(root, **options):
 def test_a_clean_landing_of_every_topic_passes(clean_landing):
     result = run(clean_landing)
     assert result.findings == []
-    assert (result.batches, result.files, result.rows) == (5, 5, 25)
+    n = len(CHECKED_TOPICS)  # 5 sources, 3 derived topics, 5 dead-letter topics
+    assert (n, result.batches, result.files, result.rows) == (13, 13, 13, 65)
 
 
 def test_planted_bad_rows_are_named_with_expectation_file_and_event_ids(clean_landing, land):
@@ -35,7 +36,7 @@ def test_planted_bad_rows_are_named_with_expectation_file_and_event_ids(clean_la
     by_what = {(f.column, f.description): f for f in result.findings}
     lat = by_what[("lat", "lat (deg, WGS-84) is inside the service area")]
     assert lat.expectation == "expect_column_values_to_be_between"
-    assert lat.file.startswith("reports.citizen/date=2026-07-15/hour=02/part-0-25-")
+    assert lat.file.startswith("reports.citizen/date=2026-07-15/hour=02/part-0-65-")
     assert lat.hour_path == "reports.citizen/date=2026-07-15/hour=02"
     assert (lat.unexpected_rows, lat.batch_rows) == (2, 8)
     assert sorted(lat.event_ids) == ["reports.citizen-10", "reports.citizen-12"]
@@ -79,13 +80,47 @@ PLANTED = [
     ),
     ("detections.video", {"event_type": "flying"}, "event_type is a known DeepStream event type"),
     ("reports.citizen", {"channel": "fax"}, "channel is a known report channel"),
+    ("hotspots", {"event_count": 0}, "a landed window counted at least one event"),
+    (
+        "hotspots",
+        {"window_end_at": at(-5)},
+        "window_end_at (UTC) is after window_start_at",
+    ),
+    ("hotspots", {"source_topic": "permits.rejected"}, "source_topic is a known source topic"),
+    ("alerts", {"severity": "Catastrophic"}, "severity is a known CAP 1.2 severity"),
+    (
+        "alerts",
+        {"sent_at": at(-30)},
+        "sent_at (UTC) is not before the observation it rests on (event_at)",
+    ),
+    ("alerts", {"details_json": "{station"}, "details_json is a JSON document"),
+    ("cases.events", {"command": "shred"}, "command is a known case command"),
+    ("cases.events", {"to_state": "lost"}, "to_state is a known case state"),
+    ("cases.events", {"version": 0}, "version counts from 1"),
+    (
+        "cases.events",
+        {"command": "dispatch", "to_state": "dispatched", "deadline_at": at(-60)},
+        "a dispatch's deadline_at (UTC) is after the dispatch",
+    ),
+    ("cases.events", {"case_id": "../../etc"}, "case_id is an id the case API can address"),
+    (
+        "gps.fixes.rejected",
+        {"source_topic": "permits"},
+        "source_topic is a known source of gps.fixes.rejected",
+    ),
+    ("permits.rejected", {"reason": ""}, "reason says why it was rejected"),
+    (
+        "reports.citizen.rejected",
+        {"raw_base64": "not base64!"},
+        "raw_base64 holds the original bytes as base64",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("topic", "change", "description"), PLANTED)
 def test_each_suite_names_the_planted_defect(tmp_path, land, topic, change, description):
-    row = {**clean_row(topic, 7), **change}
-    land(topic, [clean_row(topic, 1), row])
+    row = {**any_row(topic, 7), **change}
+    land(topic, [any_row(topic, 1), row])
     findings = run(tmp_path, topics=(topic,)).findings
     expected = description if isinstance(description, set) else {description}
     assert {f.description for f in findings} == expected
@@ -150,11 +185,12 @@ def test_a_file_missing_a_column_fails_the_schema_expectation(tmp_path):
     assert schema[0].hour_path == "hydro.readings/date=2026-07-15/hour=02"
 
 
-def test_every_source_contract_has_a_suite_module_naming_its_topic():
-    from citybrain.contracts import CONTRACTS
-    from expectations import suite, suite_module
+def test_every_landed_topic_has_a_suite_module_naming_its_topic():
+    from expectations import DEAD_LETTER_TOPICS, suite, suite_module
+    from streams.sink.agents import LANDED_TOPICS
 
-    assert set(CHECKED_TOPICS) == set(CONTRACTS)
+    assert set(CHECKED_TOPICS) == set(LANDED_TOPICS)
     for topic in CHECKED_TOPICS:
-        assert topic == suite_module(topic).TOPIC
+        module = suite_module(topic)
+        assert topic in module.TOPICS if topic in DEAD_LETTER_TOPICS else topic == module.TOPIC
         assert suite(topic).name == f"landing.{topic}"

@@ -88,3 +88,11 @@ def test_confidence_bins_by_adjusted_p_and_sign():
     z = np.array([4.0, -4.0, 2.1, 1.7, 1.0, -2.0])
     q = np.array([0.001, 0.009, 0.03, 0.08, 0.5, 0.10])
     assert confidence_bin(z, q).tolist() == [3, -3, 2, 1, 0, -1]
+
+
+def test_an_adjusted_p_value_is_never_below_the_raw_one():
+    # 0.941489330812852 * 5 / 5 rounds one ulp down: the largest p's q must still be p
+    p = np.array([0.1, 0.1, 0.1, 0.1, 0.941489330812852])
+    q = bh_adjust(p)
+    assert (q >= p).all()
+    assert q[-1] == p[-1]

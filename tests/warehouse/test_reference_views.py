@@ -41,3 +41,27 @@ def test_views_read_the_reference_files_and_are_empty_without_them(tmp_path):
     ]
     count = db.execute("SELECT COUNT(*) FROM reference.vehicle_route_cells").fetchone()[0]
     assert count == len(route_cells(ROUTE))
+
+
+def test_grids_and_departments_name_streets_and_departments(tmp_path):
+    grids = [
+        {
+            "grid_code": "33019900400202",
+            "street": "凤凰街道",
+            "community": "人民社区",
+            "polygon_wkt": "x",
+        }
+    ]
+    departments = [{"department_id": "D04", "name": "交警大队", "categories": "illegal_parking"}]
+    db = duckdb.connect()
+    for statement in view_statements(tmp_path / "missing", tmp_path / "out-empty"):
+        db.execute(statement)
+    assert db.execute("SELECT COUNT(*) FROM reference.grids").fetchone() == (0,)
+    assert db.execute("SELECT COUNT(*) FROM reference.departments").fetchone() == (0,)
+    write_tables(tmp_path / "ref", {"grids": grids, "departments": departments})
+    for statement in view_statements(tmp_path / "ref", tmp_path / "out"):
+        db.execute(statement)
+    assert db.execute("SELECT * FROM reference.grids").fetchall() == [
+        ("33019900400202", "凤凰街道", "人民社区")
+    ]
+    assert db.execute("SELECT * FROM reference.departments").fetchall() == [("D04", "交警大队")]

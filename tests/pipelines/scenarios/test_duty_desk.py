@@ -119,3 +119,14 @@ def test_cases_fold_to_their_latest_event():
         "exposed_garbage",
         "citizen",
     )
+
+
+def test_the_desk_never_acts_before_the_newest_thing_it_knows_of_a_case():
+    # a citizen report at 10:27, then a video alert observed at 07:26 linked to it later
+    opened = report("c1", DAY_START + timedelta(hours=18, minutes=27))
+    linked = {**opened, "version": 2, "at": (DAY_START + timedelta(hours=15)).isoformat()}
+    cases = cases_from_events([opened, linked])
+    assert cases["c1"].at == DAY_START + timedelta(hours=18, minutes=27)
+    commands = desk_commands(cases, [], seed=3, end_at=END, owner_of=OWNERS)
+    assert commands
+    assert min(datetime.fromisoformat(c["at"]) for c in commands) > cases["c1"].at
