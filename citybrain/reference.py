@@ -21,6 +21,9 @@ Tables and their keys (extra keys are kept):
 - ``zones``: zone_id, kind, name, polygon_wkt (WGS-84), time_windows (local,
   ``HH:MM-HH:MM,…``; empty: always), vehicle_types (comma-separated; empty:
   muck_truck): areas those vehicles may not enter (``streams.vehicles.zones``)
+- ``roads``: road_segment_id, road_name, segment_name, maintainer, length_m,
+  line_wkt (WGS-84 LINESTRING): the segments (路段) repairs are budgeted for
+- ``garbage_bins``: bin_id, lat, lng, capacity_l, grid_code
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ TABLES: tuple[str, ...] = (
     "stations",
     "permits",
     "zones",
+    "roads",
+    "garbage_bins",
 )
 
 Row = dict[str, Any]

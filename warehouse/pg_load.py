@@ -37,6 +37,7 @@ PG_TYPES = {
     "int": "INTEGER",
     "bigint": "BIGINT",
 }
+REFERENCE_PG_TYPES = {pa.string(): "TEXT", pa.float64(): "DOUBLE PRECISION", pa.int32(): "INTEGER"}
 LOADED_FILES = "landing._loaded_files"
 
 
@@ -147,7 +148,7 @@ def load_reference(pg: PgConnection, reference_dir: Path) -> dict[str, int]:
             for name, rows in tables.items():
                 schema = SCHEMAS[name]
                 target = f"reference.{quote(name)}"
-                body = ", ".join(f"{quote(f.name)} TEXT" for f in schema)
+                body = ", ".join(f"{quote(f.name)} {REFERENCE_PG_TYPES[f.type]}" for f in schema)
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {target} ({body})")
                 cur.execute(f"TRUNCATE {target}")
                 copy_table(cur, target, pa.Table.from_pylist(rows, schema=schema))

@@ -3,7 +3,7 @@
 The workers' reference files (:mod:`citybrain.reference`, JSON) are turned
 into typed Parquet files beside the warehouse on every SQLMesh plan and run
 (``before_all``), and exposed as ``reference.*`` views; a missing file gives
-an empty, typed view. Four tables:
+an empty, typed view. The tables:
 
 - ``reference.vehicles``: vehicle_id, plate, vehicle_type, department (the
   row's ``department``, else the owner of a fleet vehicle), company (the
@@ -13,7 +13,11 @@ an empty, typed view. Four tables:
   passes through, sampled every ROUTE_SAMPLE_M metres (20 m, well under the
   ~174 m edge of a res-9 cell);
 - ``reference.grids``: grid_code, street, community of each unit grid (单元网格);
-- ``reference.departments``: department_id, name.
+- ``reference.departments``: department_id, name;
+- ``reference.roads``: road segments (路段): road_segment_id, road_name,
+  segment_name, maintainer, length_m, line_wkt (WGS-84 LINESTRING);
+- ``reference.garbage_bins``: bin_id, lat, lng (WGS-84), h3_res9 (computed
+  here), capacity_l, grid_code.
 
 The names let marts carry what a reader needs (a case's street and
 department), so the dashboards' datasets read one table with no joins.
@@ -51,8 +55,28 @@ SCHEMAS: dict[str, pa.Schema] = {
         [("grid_code", pa.string()), ("street", pa.string()), ("community", pa.string())]
     ),
     "departments": pa.schema([("department_id", pa.string()), ("name", pa.string())]),
+    "roads": pa.schema(
+        [
+            ("road_segment_id", pa.string()),
+            ("road_name", pa.string()),
+            ("segment_name", pa.string()),
+            ("maintainer", pa.string()),
+            ("length_m", pa.float64()),
+            ("line_wkt", pa.string()),
+        ]
+    ),
+    "garbage_bins": pa.schema(
+        [
+            ("bin_id", pa.string()),
+            ("lat", pa.float64()),
+            ("lng", pa.float64()),
+            ("h3_res9", pa.string()),
+            ("capacity_l", pa.int32()),
+            ("grid_code", pa.string()),
+        ]
+    ),
 }
-SQL_TYPES = {pa.string(): "TEXT"}
+SQL_TYPES = {pa.string(): "TEXT", pa.float64(): "DOUBLE", pa.int32(): "INT"}
 
 
 def vehicle_rows(vehicles: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -99,6 +123,36 @@ def route_cell_rows(vehicles: Sequence[Mapping[str, Any]]) -> list[dict[str, str
     ]
 
 
+def road_rows(roads: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``reference.roads`` rows: the segment columns, length in metres as a float."""
+    return [
+        {
+            "road_segment_id": str(r["road_segment_id"]),
+            "road_name": r.get("road_name"),
+            "segment_name": r.get("segment_name"),
+            "maintainer": r.get("maintainer"),
+            "length_m": float(r["length_m"]),
+            "line_wkt": str(r["line_wkt"]),
+        }
+        for r in roads
+    ]
+
+
+def bin_rows(bins: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``reference.garbage_bins`` rows, with the H3 res-9 cell each bin stands in."""
+    return [
+        {
+            "bin_id": str(b["bin_id"]),
+            "lat": float(b["lat"]),
+            "lng": float(b["lng"]),
+            "h3_res9": latlng_to_cell(lat=float(b["lat"]), lng=float(b["lng"])),
+            "capacity_l": None if b.get("capacity_l") is None else int(b["capacity_l"]),
+            "grid_code": b.get("grid_code"),
+        }
+        for b in bins
+    ]
+
+
 def named_rows(rows: Sequence[Mapping[str, Any]], table: str) -> list[dict[str, Any]]:
     """The columns of ``SCHEMAS[table]`` of each reference row, as text (None when absent)."""
     names = SCHEMAS[table].names
@@ -113,6 +167,8 @@ def reference_tables(reference_dir: Path) -> dict[str, list[dict[str, Any]]]:
         "vehicle_route_cells": route_cell_rows(vehicles),
         "grids": named_rows(read_table(reference_dir, "grids"), "grids"),
         "departments": named_rows(read_table(reference_dir, "departments"), "departments"),
+        "roads": road_rows(read_table(reference_dir, "roads")),
+        "garbage_bins": bin_rows(read_table(reference_dir, "garbage_bins")),
     }
 
 

@@ -8,7 +8,7 @@ from citybrain.settings import load
 from pipelines.cli import app
 
 reference_app = typer.Typer(
-    help="Grids, departments, cameras, vehicles, stations, permits, zones (JSON files).",
+    help="Grids, departments, cameras, vehicles, stations, permits, zones, roads, garbage bins.",
     no_args_is_help=True,
 )
 app.add_typer(reference_app, name="reference")

@@ -91,6 +91,56 @@ CLASS_CODES: dict[str, dict[str, ClassCode | None]] = {
 }
 
 
+# (standard, kind, major code) -> major class name (大类). 2013: the event majors of the
+# cmict enum (04 = 街面秩序 there) and the CJ/T 214 component majors; 2026: GB/T 47678.5.
+MAJOR_CLASS_NAMES: dict[tuple[str, str, str], str] = {
+    (GBT_30428_2_2013, "event", "01"): "市容环境",
+    (GBT_30428_2_2013, "event", "02"): "宣传广告",
+    (GBT_30428_2_2013, "event", "03"): "施工管理",
+    (GBT_30428_2_2013, "event", "04"): "街面秩序",
+    (GBT_30428_2_2013, "component", "01"): "公用设施",
+    (GBT_47678_5_2026, "event", "06"): "市容环境类",
+    (GBT_47678_5_2026, "event", "07"): "宣传广告类",
+    (GBT_47678_5_2026, "event", "08"): "施工管理类",
+    (GBT_47678_5_2026, "event", "09"): "街面秩序类",
+    (GBT_47678_5_2026, "component", "01"): "市政公用设施",
+}
+
+
+def major_class(code: ClassCode) -> tuple[str, str]:
+    """(major class code, its name) of a class: ``01-10`` → ``01``; ``06010`` → ``06``."""
+    major = code.code[:2]
+    return major, MAJOR_CLASS_NAMES[(code.standard, code.kind, major)]
+
+
+def seed_row(category: str, *, standard: str = DEFAULT_STANDARD) -> dict[str, str]:
+    """The GB/T class columns of ``category`` in the warehouse seed (empty strings: no class)."""
+    code = class_code(category, standard=standard)
+    if code is None:
+        return {k: "" for k in SEED_COLUMNS}
+    major, major_name = major_class(code)
+    return {
+        "gbt_class_standard": code.standard,
+        "gbt_class_kind": code.kind,
+        "gbt_major_class_code": major,
+        "gbt_major_class_name": major_name,
+        "gbt_class_code": code.code,
+        "gbt_class_name": code.name,
+        "is_gbt_class_inferred": str(code.inferred).lower(),
+    }
+
+
+SEED_COLUMNS: tuple[str, ...] = (
+    "gbt_class_standard",
+    "gbt_class_kind",
+    "gbt_major_class_code",
+    "gbt_major_class_name",
+    "gbt_class_code",
+    "gbt_class_name",
+    "is_gbt_class_inferred",
+)
+
+
 def class_code(category: str, *, standard: str = DEFAULT_STANDARD) -> ClassCode | None:
     """The class of ``category`` in ``standard``; None when the standard has none.
 

@@ -22,7 +22,7 @@ def test_a_malformed_file_is_an_error_naming_it(tmp_path):
     with pytest.raises(ReferenceError, match="not JSON"):
         read_table(tmp_path, "grids")
     with pytest.raises(ValueError, match="unknown reference table"):
-        read_table(tmp_path, "roads")
+        read_table(tmp_path, "bridges")
 
 
 def test_the_demo_county_exports_every_table(tmp_path):

@@ -67,8 +67,17 @@ def test_sqlmesh_unit_tests_pass_on_postgres(tmp_path, postgres):
 def land_everything(home: Path) -> None:
     """Cases and a flood storm, a vehicle day (scale 0.25), two incident days with permits."""
     readings, alerts = storm()
+    first = case_events()[0]
+    road_case = {  # a reported road-damage case 20 m off 人民路 (the road-case snapping model)
+        **first,
+        "event_id": "road-1:1",
+        "case_id": "road-1",
+        "command_id": "cmd-road-1-1",
+        "payload": {**first["payload"], "category": "road_damage", "lat": 30.24418, "lng": 120.145},
+    }
     messages = [
-        RawMessage("cases.events", 0, o, 0, encode_row(e)) for o, e in enumerate(case_events())
+        RawMessage("cases.events", 0, o, 0, encode_row(e))
+        for o, e in enumerate([*case_events(), road_case])
     ]
     messages += [
         RawMessage("hydro.readings", 0, o, 0, encode_row(r)) for o, r in enumerate(readings)

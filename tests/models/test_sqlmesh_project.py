@@ -11,7 +11,7 @@ from warehouse.landing import external_models
 from warehouse.reference import external_models as reference_models
 
 ROOT = Path(__file__).parents[2]
-UNIT_TESTS = 26  # the YAML unit tests in tests/models (test_postgres_gateway.py counts them too)
+UNIT_TESTS = 38  # the YAML unit tests in tests/models (test_postgres_gateway.py counts them too)
 
 
 def test_sqlmesh_unit_tests_pass(tmp_path):

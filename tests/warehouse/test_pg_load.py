@@ -138,5 +138,11 @@ def test_reference_tables_are_replaced_on_each_load(tmp_path, db):
         "vehicle_route_cells": 0,
         "grids": 0,
         "departments": 0,
+        "roads": 0,
+        "garbage_bins": 0,
     }
     assert query(db, "SELECT COUNT(*) FROM reference.vehicle_route_cells") == [(0,)]
+    road = {"road_segment_id": "RD-1", "length_m": 864.5, "line_wkt": ROUTE}
+    write_tables(tmp_path, {"roads": [road]})
+    assert load_reference(db, tmp_path)["roads"] == 1
+    assert query(db, "SELECT length_m / 2 FROM reference.roads") == [(432.25,)]  # typed, not text

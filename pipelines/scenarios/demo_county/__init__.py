@@ -1,8 +1,9 @@
 """The demo county (云溪县): a deterministic, seeded day of a small city's data.
 
 ``build()`` returns the reference tables (unit grids, departments, cameras,
-vehicles, stations, permits, forbidden zones) and every message of the day, valid and broken,
-sorted by event time and ready to replay into Kafka.
+vehicles, stations, permits, forbidden zones, road segments, garbage bins) and
+every message of the day, valid and broken, sorted by event time and ready to
+replay into Kafka.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pipelines.scenarios.demo_county import (
     geography,
     gps_events,
     hydro_events,
+    infrastructure,
     malformed,
+    planted,
     report_events,
     video_events,
     video_planted,
@@ -58,6 +61,8 @@ class Scenario:
     places: list[dict]
     messages: tuple[SourceMessage, ...]
     zones: list[dict] = field(default_factory=list)
+    roads: list[dict] = field(default_factory=list)
+    garbage_bins: list[dict] = field(default_factory=list)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Valid and invalid message counts per topic."""
@@ -117,6 +122,18 @@ def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, day: date = DEMO_DAY)
         messages.append(
             SourceMessage("detections.video", doc["sensor"]["id"].encode(), value, at, True)
         )
+    # planted truths of the scenario marts (roads, bins, ads, a site): no randomness either
+    scenario_permits = planted.permits(cameras, fleet, day)
+    permits = permits + scenario_permits
+    for doc in scenario_permits:
+        messages.append(
+            SourceMessage(
+                "permits", doc["permit_id"].encode(), encode_row(doc), day_start_utc(day), True
+            )
+        )
+    for at, doc in planted.reports(cameras, day):
+        key = partition_key(lat=doc["lat"], lng=doc["lng"])
+        messages.append(SourceMessage("reports.citizen", key, encode_row(doc), at, True))
 
     messages.sort(key=lambda m: (m.event_at, m.topic, m.key, m.value))
     return Scenario(
@@ -151,6 +168,8 @@ def build(*, seed: int = DEFAULT_SEED, scale: float = 1.0, day: date = DEMO_DAY)
         ],
         messages=tuple(messages),
         zones=assets.zones(places),
+        roads=infrastructure.roads(),
+        garbage_bins=infrastructure.garbage_bins(),
     )
 
 

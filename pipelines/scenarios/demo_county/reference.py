@@ -9,7 +9,7 @@ from pipelines.scenarios.demo_county import Scenario
 
 
 def export(scenario: Scenario, reference_dir: Path) -> list[Path]:
-    """Write grids, departments, cameras, vehicles, stations, permits and zones; the paths."""
+    """Write every reference table of the county (grids … roads, garbage bins); the paths."""
     return write_tables(
         reference_dir,
         {
@@ -20,5 +20,7 @@ def export(scenario: Scenario, reference_dir: Path) -> list[Path]:
             "stations": scenario.stations,
             "permits": scenario.permits,
             "zones": scenario.zones,
+            "roads": scenario.roads,
+            "garbage_bins": scenario.garbage_bins,
         },
     )
