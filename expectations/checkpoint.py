@@ -19,6 +19,7 @@ from expectations import CHECKED_TOPICS, suite
 from expectations.batches import HourBatch, hour_batches, read_batch
 from expectations.common import FILE_COLUMN
 from expectations.findings import Finding, findings_of
+from expectations.gx_context import checkpoints
 
 # a device clock may run ahead of ours by this much before an event counts as "future"
 DEFAULT_CLOCK_SKEW_S = 300
@@ -31,23 +32,7 @@ RESULT_FORMAT = {
 @lru_cache(maxsize=1)
 def context() -> Any:
     """The process's ephemeral GX context with a checkpoint per checked topic."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = ctx.data_sources.add_pandas("landing")
-    for topic in CHECKED_TOPICS:
-        whole = source.add_dataframe_asset(topic).add_batch_definition_whole_dataframe("hour")
-        definition = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=topic, data=whole, suite=ctx.suites.add(suite(topic)))
-        )
-        ctx.checkpoints.add(
-            gx.Checkpoint(
-                name=topic, validation_definitions=[definition], result_format=RESULT_FORMAT
-            )
-        )
-    return ctx
+    return checkpoints("landing", CHECKED_TOPICS, suite, result_format=RESULT_FORMAT)
 
 
 def parameters(

@@ -19,6 +19,7 @@ import pandas as pd
 
 from expectations.common import FILE_COLUMN
 from expectations.findings import findings_of
+from expectations.gx_context import checkpoints
 from expectations.marts import CHECKED_MARTS, mart_module
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -29,27 +30,17 @@ RESULT_FORMAT = {
 }
 
 
+def mart_suite(mart: str) -> Any:
+    """A fresh GX suite named as the mart, holding its expectations."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=mart, expectations=mart_module(mart).expectations())
+
+
 @lru_cache(maxsize=1)
 def context() -> Any:
     """The process's ephemeral GX context with a checkpoint per checked mart."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = ctx.data_sources.add_pandas("marts")
-    for mart in CHECKED_MARTS:
-        whole = source.add_dataframe_asset(mart).add_batch_definition_whole_dataframe("mart")
-        suite = gx.ExpectationSuite(name=mart, expectations=mart_module(mart).expectations())
-        definition = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=mart, data=whole, suite=ctx.suites.add(suite))
-        )
-        ctx.checkpoints.add(
-            gx.Checkpoint(
-                name=mart, validation_definitions=[definition], result_format=RESULT_FORMAT
-            )
-        )
-    return ctx
+    return checkpoints("marts", CHECKED_MARTS, mart_suite, result_format=RESULT_FORMAT)
 
 
 def parameters(
