@@ -34,6 +34,9 @@ def soak(
     minutes: float = typer.Option(30.0, help="how long to publish"),
     rate_x: float = typer.Option(10.0, "--rate-x", help="× the demo county's real-time rate"),
     sample_s: float = typer.Option(60.0, "--sample-s", help="seconds between samples"),
+    start_hour: float = typer.Option(
+        0.0, "--start-hour", help="local hour of the county's day the replay starts at (0-23)"
+    ),
     warmup_s: float = typer.Option(300.0, "--warmup-s", help="samples before this are not judged"),
     max_growth_mib: float = typer.Option(
         64.0, "--max-growth-mib", help="allowed RSS growth of the worker and sink after warm-up"
@@ -53,6 +56,8 @@ def soak(
 
     if minutes <= 0 or rate_x <= 0 or sample_s <= 0:
         raise typer.BadParameter("--minutes, --rate-x and --sample-s must be positive")
+    if not 0 <= start_hour < 24:
+        raise typer.BadParameter("--start-hour must be in [0, 24)")
     bound = Bound(
         warmup_s=warmup_s,
         rss_growth_mib={
@@ -71,6 +76,7 @@ def soak(
             minutes=minutes,
             rate_x=rate_x,
             sample_s=sample_s,
+            start_hour=start_hour,
             on_sample=lambda s: log(_line(s)),
             log=log,
         )
@@ -83,6 +89,7 @@ def soak(
             "minutes": minutes,
             "rate_x": rate_x,
             "sample_s": sample_s,
+            "start_hour": start_hour,
             "messages": published.messages,
             "laps": round(published.laps, 3),
             "bound": {

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from itertools import count
+from itertools import count, dropwhile
 from typing import Any
 
 import orjson
@@ -82,3 +82,13 @@ def looped(
         current = (shift_message(m, j) for m in head) if laps is None or j < laps else iter(())
         earlier = (shift_message(m, j - 1) for m in overrun) if j >= 1 else iter(())
         yield from heapq.merge(current, earlier, key=lambda m: m.event_at)
+
+
+def starting_at(
+    messages: Sequence[SourceMessage], *, hours: float, laps: int | None = None
+) -> Iterator[SourceMessage]:
+    """:func:`looped`, but lap 0 starts ``hours`` into the day (e.g. 8: the morning's traffic)."""
+    if not messages:
+        return iter(())
+    start = messages[0].event_at + timedelta(hours=hours)
+    return dropwhile(lambda m: m.event_at < start, looped(messages, laps=laps))

@@ -25,7 +25,7 @@ from pipelines.broker import LocalBroker, free_port
 from pipelines.replay import wait_s
 from pipelines.scenarios.demo_county import SourceMessage, build
 from pipelines.scenarios.demo_county.reference import export as export_reference
-from pipelines.soak.laps import looped
+from pipelines.soak.laps import starting_at
 from pipelines.soak.sample import fetch_metrics, rss_mib, scrape
 from pipelines.soak.verdict import Sample
 from pipelines.topics_admin import create_topics
@@ -162,6 +162,7 @@ async def _soak(
     minutes: float,
     rate_x: float,
     sample_s: float,
+    start_hour: float,
     pids: dict[str, int],
     on_sample: Callable[[Sample], None],
 ) -> tuple[list[Sample], Published]:
@@ -172,7 +173,7 @@ async def _soak(
     ports = {"worker": settings.web_port, "sink": settings.sink_web_port}
     sender = asyncio.create_task(
         publish(
-            looped(scenario.messages),
+            starting_at(scenario.messages, hours=start_hour),
             bootstrap=settings.broker,
             rate_x=rate_x,
             until_monotonic=until,
@@ -194,10 +195,14 @@ def run_soak(
     minutes: float,
     rate_x: float,
     sample_s: float,
+    start_hour: float = 0.0,
     on_sample: Callable[[Sample], None] = lambda s: None,
     log: Callable[[str], None] = print,
 ) -> tuple[list[Sample], Published]:
-    """Start broker, worker and sink in ``home``, soak them, stop them; return the series."""
+    """Start broker, worker and sink in ``home``, soak them, stop them; return the series.
+
+    ``start_hour``: hours into the county's (local) day where the replay starts.
+    """
     settings = soak_settings(home)
     broker = LocalBroker(settings)
     address = broker.start()
@@ -220,6 +225,7 @@ def run_soak(
                 minutes=minutes,
                 rate_x=rate_x,
                 sample_s=sample_s,
+                start_hour=start_hour,
                 pids=pids,
                 on_sample=on_sample,
             )

@@ -69,3 +69,11 @@ def test_looped_forever_keeps_going():
     first = [next(stream) for _ in range(7)]
     assert orjson.loads(first[-1].value)["event_id"] == "v1-0~3"
     assert first[-1].event_at == T0 + timedelta(days=3)
+
+
+def test_a_soak_can_start_later_in_the_day_and_still_loop():
+    from pipelines.soak.laps import starting_at
+
+    day = [gps(T0 + timedelta(hours=h), h) for h in (0, 6, 12, 18)]
+    ids = [orjson.loads(m.value)["event_id"] for m in starting_at(day, hours=8, laps=2)]
+    assert ids == ["v1-12", "v1-18", "v1-0~1", "v1-6~1", "v1-12~1", "v1-18~1"]
