@@ -6,6 +6,12 @@ without reading logs. Beside them, ``citybrain_consumer_lag_messages`` gauges
 how far this worker is behind on each partition it owns (the partition's end
 offset minus the next offset the worker would commit), so a slow sink or
 warehouse shows as growing lag rather than as lost data.
+
+``citybrain_table_keys`` and ``citybrain_table_bytes`` gauge each faust Table
+this process holds (keys, and the JSON size of their values): what the soak
+test (``citybrain soak``) watches to show windowed state expires rather than
+growing with every event. ``citybrain_process_resident_memory_bytes`` is the
+process's own RSS.
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+import orjson
 
 METRIC = "citybrain_records_total"
 LAG = "citybrain_consumer_lag_messages"
+TABLE_KEYS = "citybrain_table_keys"
+TABLE_BYTES = "citybrain_table_bytes"
+RSS = "citybrain_process_resident_memory_bytes"
 
 
 def consumer_lag(consumer: Any) -> dict[tuple[str, int], int]:
@@ -43,10 +53,41 @@ def consumer_lag(consumer: Any) -> dict[tuple[str, int], int]:
     return lag
 
 
+def table_sizes(tables: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """``{table name: (keys, bytes)}`` of the tables' locally held partitions.
+
+    Bytes are the JSON size of the values (what the changelog carries), so a
+    table whose keys stay few but whose values grow shows that growth too.
+    """
+    sizes = {}
+    for name, table in sorted(tables.items()):
+        keys = size = 0
+        for key, value in list(table.items()):
+            keys += 1
+            size += len(str(key)) + len(orjson.dumps(value, default=str))
+        sizes[name] = (keys, size)
+    return sizes
+
+
+def resident_bytes(status_path: str = "/proc/self/status") -> int | None:
+    """This process's resident set size (``VmRSS``) in bytes; None where /proc has none."""
+    try:
+        with open(status_path) as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def exposition(
-    counters: Mapping[str, Mapping[str, int]], lag: Mapping[tuple[str, int], int] | None = None
+    counters: Mapping[str, Mapping[str, int]],
+    lag: Mapping[tuple[str, int], int] | None = None,
+    tables: Mapping[str, tuple[int, int]] | None = None,
+    rss_bytes: int | None = None,
 ) -> str:
-    """Prometheus text format of ``{agent: {counter: value}}`` and of the consumer lag."""
+    """Prometheus text of ``{agent: {counter: value}}``, the consumer lag, tables and RSS."""
     lines = [
         f"# HELP {METRIC} Records seen by citybrain agents, by agent and counter.",
         f"# TYPE {METRIC} counter",
@@ -61,6 +102,23 @@ def exposition(
         ]
         for (topic, partition), value in sorted(lag.items()):
             lines.append(f'{LAG}{{topic="{topic}",partition="{partition}"}} {value}')
+    if tables is not None:
+        lines += [
+            f"# HELP {TABLE_KEYS} Keys held in each faust Table (this process's partitions).",
+            f"# TYPE {TABLE_KEYS} gauge",
+        ]
+        lines += [f'{TABLE_KEYS}{{table="{t}"}} {k}' for t, (k, _) in sorted(tables.items())]
+        lines += [
+            f"# HELP {TABLE_BYTES} JSON size of each faust Table's keys and values, bytes.",
+            f"# TYPE {TABLE_BYTES} gauge",
+        ]
+        lines += [f'{TABLE_BYTES}{{table="{t}"}} {b}' for t, (_, b) in sorted(tables.items())]
+    if rss_bytes is not None:
+        lines += [
+            f"# HELP {RSS} Resident memory of this process, bytes.",
+            f"# TYPE {RSS} gauge",
+            f"{RSS} {rss_bytes}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -69,5 +127,10 @@ def register(app: faust.App, counters: Mapping[str, Mapping[str, int]]) -> None:
 
     @app.page("/metrics")
     async def metrics(web: faust.web.Web, request: faust.web.Request) -> faust.web.Response:
-        body = exposition(counters, consumer_lag(app.consumer))
+        body = exposition(
+            counters,
+            consumer_lag(app.consumer),
+            table_sizes(dict(app.tables.items())),
+            resident_bytes(),
+        )
         return web.text(body, content_type="text/plain; version=0.0.4")

@@ -28,6 +28,7 @@ def _register() -> None:
         plan,
         reference,
         replay,
+        soak,
         status,
         superset,
         token,

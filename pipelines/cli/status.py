@@ -43,7 +43,7 @@ def status() -> None:
             with urllib.request.urlopen(url, timeout=2) as response:
                 text = response.read().decode()
         except OSError:
-            console.print(f"{name}: not running (no answer at {url})")
+            console.print(f"{name}: no answer at {url} (not running, paused or busy)")
             continue
         console.print(f"[bold]{name}[/bold] ({url})")
         for line in text.splitlines():

@@ -33,3 +33,29 @@ def test_consumer_lag_is_a_gauge_per_owned_partition():
     text = exposition({}, lag)
     assert 'citybrain_consumer_lag_messages{topic="gps.fixes",partition="0"} 20' in text
     assert "# TYPE citybrain_consumer_lag_messages gauge" in text
+
+
+def test_table_sizes_count_keys_and_the_json_size_of_values():
+    from streams.metrics import table_sizes
+
+    tables = {"vehicles": {"v1": {"lat": 30.25}, "v2": None}, "hotspot_counts": {}}
+    sizes = table_sizes(tables)
+    assert sizes == {
+        "hotspot_counts": (0, 0),
+        "vehicles": (2, len("v1") + len(b'{"lat":30.25}') + len("v2") + len(b"null")),
+    }
+    text = exposition({}, None, sizes, 5 * 1024 * 1024)
+    assert 'citybrain_table_keys{table="vehicles"} 2' in text
+    assert f'citybrain_table_bytes{{table="vehicles"}} {sizes["vehicles"][1]}' in text
+    assert "# TYPE citybrain_table_keys gauge" in text
+    assert "citybrain_process_resident_memory_bytes 5242880" in text
+
+
+def test_resident_bytes_reads_vmrss(tmp_path):
+    from streams.metrics import resident_bytes
+
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython\nVmRSS:\t  2048 kB\nThreads:\t3\n")
+    assert resident_bytes(str(status)) == 2048 * 1024
+    assert resident_bytes(str(tmp_path / "gone")) is None
+    assert resident_bytes() > 0  # this process, from /proc/self/status
