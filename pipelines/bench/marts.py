@@ -56,6 +56,8 @@ def queries(*, days: int) -> list[Query]:
     """The dashboards' typical queries over a synthetic year of ``days`` local days."""
     hotspots = f"({dataset_sql('hotspot_incidents_by_cell_hour')}) AS virtual_table"
     cell_days = f"({dataset_sql('incident_counts_by_cell_day')}) AS virtual_table"
+    local_hours = f"({dataset_sql('incident_counts_by_local_hour')}) AS virtual_table"
+    today = f"({dataset_sql('overview_incidents_today')}) AS virtual_table"
     cases = f"({dataset_sql('case_states')}) AS virtual_table"
     pareto = f"({dataset_sql('incident_category_pareto_latest')}) AS virtual_table"
     end_local = YEAR_START_LOCAL + timedelta(days=days)
@@ -66,15 +68,17 @@ def queries(*, days: int) -> list[Query]:
     raw_cat = f"{raw} LEFT JOIN dims.categories AS c ON c.category = i.category"
     return [
         Query(
-            "incidents_total",
+            "incidents_today",
             "overview_incidents",
-            f"SELECT SUM(event_count) AS incidents FROM {hotspots}",
-            "SELECT COUNT(*) AS incidents FROM raw.incidents",
+            f"SELECT SUM(event_count) AS incidents FROM {today}",
+            f"SELECT COUNT(*) AS incidents FROM raw.incidents AS i WHERE CAST({local} AS DATE) = "
+            f"(SELECT CAST(MAX(event_at) + INTERVAL {LOCAL_OFFSET_H} HOUR AS DATE) "
+            "FROM raw.incidents)",
         ),
         Query(
             "incidents_by_street",
             "hotspot_by_street",
-            f"SELECT street, SUM(event_count) AS incidents FROM {hotspots} "
+            f"SELECT street, SUM(incident_count) AS incidents FROM {cell_days} "
             "GROUP BY street ORDER BY incidents DESC, street LIMIT 50",
             f"SELECT h.street, COUNT(*) AS incidents FROM {raw} "
             "GROUP BY h.street ORDER BY incidents DESC, h.street LIMIT 50",
@@ -82,8 +86,8 @@ def queries(*, days: int) -> list[Query]:
         Query(
             "incidents_hour_weekday_heatmap",
             "hotspot_hour_weekday_heatmap",
-            "SELECT day_of_week_local, hour_of_day_local, SUM(event_count) AS incidents "
-            f"FROM {hotspots} GROUP BY 1, 2",
+            "SELECT day_of_week_local, hour_of_day_local, SUM(incident_count) AS incidents "
+            f"FROM {local_hours} GROUP BY 1, 2",
             f"SELECT ['一', '二', '三', '四', '五', '六', '日'][EXTRACT(isodow FROM {local})], "
             f"EXTRACT(hour FROM {local}), COUNT(*) FROM raw.incidents AS i GROUP BY 1, 2",
         ),
