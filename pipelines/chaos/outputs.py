@@ -32,6 +32,9 @@ PROCESSING_TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     # a window is closed by the watermark of the batch that passes its end: which batch
     # that is depends on how deliveries were cut into batches; counts and bounds stay
     "landing.hotspots": ("closed_at",),
+    # a case's events are numbered in the order the engine applies them: signals linked
+    # to one case from two partitions arrive in either order; the event id is case:version
+    "landing.cases_events": ("event_id", "version"),
 }
 SECTIONS = ("landing", "marts", "hotspots", "cases", "alerts")
 Outputs = dict[str, dict[str, list[str]]]

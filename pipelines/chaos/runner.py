@@ -12,6 +12,7 @@ works the cases, the SQLMesh plan builds the marts, and the outputs are read.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import time
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,11 @@ PROGRESS_WAIT_S = 20.0  # a kill waits at most this long for the victim to commi
 # next command is a race. Chaos runs (the clean one too) switch the timer off: its marks
 # are idempotent by command id (streams.cases.clocks) and not what a replay can compare.
 DEADLINE_CHECK_OFF_S = 10_000_000.0
+# Cross-camera suppression (streams.video.places) keeps whichever of two neighbouring
+# cameras' candidates *arrives* first: which one that is depends on how the cameras'
+# partitions interleave, which differs between two clean runs. Chaos runs switch it off
+# (every camera's episodes alert on their own) until it decides by event time.
+SUPPRESSION_OFF = {"suppression": {"distance_m": 0.0, "same_cell": False, "open_s": 0.0}}
 
 
 class RunFailed(RuntimeError):
@@ -75,6 +81,15 @@ def case_policy(base: Settings, home: Path) -> Path:
     return path
 
 
+def video_rules(base: Settings, home: Path) -> Path:
+    """The run's video rules: the configured overrides with cross-camera suppression off."""
+    doc = json.loads(base.video_rules_path.read_text()) if base.video_rules_path else {}
+    doc = {**doc, **SUPPRESSION_OFF}
+    path = home / "video-rules.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
 def run_settings(base: Settings, home: Path) -> Settings:
     """Settings of a fresh home: its own broker, stores, landing, warehouse and ports."""
     return replace(
@@ -89,6 +104,7 @@ def run_settings(base: Settings, home: Path) -> Settings:
         web_port=free_port(),
         sink_web_port=free_port(),
         case_policy_path=case_policy(base, home),
+        video_rules_path=video_rules(base, home),
     )
 
 
