@@ -17,7 +17,7 @@ SECOND_WORKER = "worker-2"
 SINK = "sink"
 BROKER = "broker"
 SINK_SHARE = 0.2  # about one kill in five hits the sink
-DELAY_S = (1.0, 8.0)  # after the segment is published; a fresh worker takes ~3 s to start
+DELAY_S = (0.5, 4.0)  # after the segment is published (then the kill waits for progress)
 
 
 @dataclass(frozen=True)

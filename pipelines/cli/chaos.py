@@ -16,7 +16,8 @@ from pipelines.cli import app
 def human_line(report: dict) -> str:
     """One run as a line of text."""
     if report.get("clean"):
-        return f"clean run: {report['messages']} messages, rows {report['rows']}"
+        total = report["timings_s"].get("total")
+        return f"clean run: {report['messages']} messages, rows {report['rows']}, {total}s"
     if "error" in report:
         return f"run {report['run']}: FAILED {report['error'][-500:]}"
     kills = ", ".join(f"{k['process']}@{k['at_s']}s/{k['at_message']}" for k in report["kills"])
