@@ -38,6 +38,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
             if settings.case_policy_path
             else {}
         ),
+        **(
+            {"CITYBRAIN_VIDEO_RULES": str(settings.video_rules_path)}
+            if settings.video_rules_path
+            else {}
+        ),
     }
 
 

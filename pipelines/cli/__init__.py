@@ -19,6 +19,7 @@ def _register() -> None:
     from pipelines.cli import (  # noqa: F401  (commands register on import)
         bench,
         broker,
+        chaos,
         check,
         demo,
         gateway,

@@ -48,6 +48,7 @@ from citybrain.topics import spec
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.video.core import VideoRules
+from streams.video.episodes import OFFSET_FIELD
 from streams.video.places import place_key
 from streams.video.rules import Config, load_rules
 
@@ -132,8 +133,8 @@ class VideoWatch:
                 except ContractViolation:
                     self.stats["invalid"] += 1
                     continue
-                for row in decoded:
-                    rows[row["camera_id"]].append(row)
+                for row in decoded:  # the offset lets a re-read batch count nothing twice
+                    rows[row["camera_id"]].append({**row, OFFSET_FIELD: event.message.offset})
                     last[row["camera_id"]] = event
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}

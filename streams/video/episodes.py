@@ -16,7 +16,11 @@ fixed by camera, category, object and first sighting (:func:`alert_id`),
 and later sightings only extend it, so an object seen for an hour is one
 alert, not one per frame. ``refs`` keeps the message ids of the first
 :data:`EVIDENCE_MAX_REFS` sightings (frame references for the evidence).
-A redelivered detection (the object's last message id again) changes nothing.
+A redelivered detection changes nothing: the value keeps ``offset``, the
+highest ``detections.video`` offset it has counted (a camera's detections
+share one partition, keyed by camera id), and :func:`step` skips rows whose
+``OFFSET_FIELD`` is not above it, so a batch re-read after a crash counts no
+sighting twice; without offsets, the object's last message id again is skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from citybrain.contracts.base import MAX_ID_CHARS
 from streams.video.rules import Rule
 
 EVIDENCE_MAX_REFS = 10
+OFFSET_FIELD = "_offset"  # the Kafka offset of the row's record, set by the agent
 Objects = dict[str, dict[str, Any]]
 
 
@@ -130,10 +135,18 @@ def step(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, int]]:
     """(new value, due episodes, counts) of one camera's rows in arrival order."""
     objects: Objects = dict((value or {}).get("objects") or {})
+    counted = (value or {}).get("offset")
+    highest = counted
     due: list[dict[str, Any]] = []
-    counts = {"not_incident": 0, "low_confidence": 0, "sightings": 0}
+    counts = {"not_incident": 0, "low_confidence": 0, "sightings": 0, "redelivered": 0}
     now_s = None
     for row in rows:
+        offset = row.get(OFFSET_FIELD)
+        if offset is not None:
+            if counted is not None and offset <= counted:
+                counts["redelivered"] += 1
+                continue
+            highest = offset if highest is None else max(highest, offset)
         category = row["category"]
         rule = rules.get(category) if category else None
         if rule is None:
@@ -150,4 +163,7 @@ def step(
             due.append(episode)
     if now_s is not None:
         objects = expire(objects, now_s=now_s, rules=rules)
-    return {"objects": objects}, due, counts
+    new: dict[str, Any] = {"objects": objects}
+    if highest is not None:
+        new["offset"] = highest
+    return new, due, counts

@@ -20,14 +20,13 @@ from types import SimpleNamespace
 import duckdb
 import h3
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from citybrain.contracts import SOURCE_TOPICS, decode, encode_row
-from citybrain.topics import INCIDENT_PARTITIONS, registry
-from connectors import deepstream
+from citybrain.contracts import SOURCE_TOPICS, decode
+from citybrain.topics import registry
 from pipelines import processes
 from pipelines.broker import LocalBroker
+from pipelines.chaos.tail import publish_tail, tail_messages
 from pipelines.demo import consumer_groups
 from pipelines.lag import group_lag, wait_caught_up
 from pipelines.plan import run_plan
@@ -51,67 +50,6 @@ def expected_counts(messages) -> Counter:
             cell = h3.latlng_to_cell(row["lat"], row["lng"], 9)
             counts[(cell, row["category"], hour)] += 1
     return counts
-
-
-def tail_messages(after: datetime) -> list[tuple[str, int, bytes]]:
-    """One incident per partition of each incident topic, well after the day.
-
-    Their event time advances every partition's watermark past the day's last
-    window, so the stream closes and publishes all of the day's windows.
-    """
-    out = []
-    for p in range(INCIDENT_PARTITIONS):
-        at = after + timedelta(minutes=p)
-        out.append(
-            (
-                "reports.citizen",
-                p,
-                encode_row(
-                    {
-                        "event_id": f"tail-report-{p}",
-                        "event_at": at,
-                        "channel": "app",
-                        "category": "noise",
-                        "lat": 30.25,
-                        "lng": 120.15,
-                    }
-                ),
-            )
-        )
-        out.append(
-            (
-                "detections.video",
-                p,
-                deepstream.encode(
-                    deepstream.full_message(
-                        message_id=f"tail-video-{p}",
-                        event_id=f"tail-{p}",
-                        at=at,
-                        camera_id="CAM-TAIL",
-                        camera_lat=30.25,
-                        camera_lng=120.15,
-                        object_id=f"tail-{p}",
-                        label="small_ad",
-                        event_type="stopped",
-                        lat=30.25,
-                        lng=120.15,
-                        bbox_px=(1, 1, 20, 20),
-                        confidence=0.9,
-                    )
-                ),
-            )
-        )
-    return out
-
-
-async def publish_tail(bootstrap: str, tail) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for topic, partition, value in tail:
-            await producer.send_and_wait(topic, value, partition=partition)
-    finally:
-        await producer.stop()
 
 
 def kill_mid_stream(bootstrap: str, children: dict, timeout_s: float = 120) -> None:

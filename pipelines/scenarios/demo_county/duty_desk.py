@@ -54,13 +54,14 @@ def _time(text: str) -> datetime:
 def cases_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, CaseAt]:
     """Fold ``cases.events`` documents into each case's latest state.
 
-    A case's time is that of its latest event *in time*: a signal observed
-    earlier can be linked after later ones (topics are replayed side by side),
-    and the desk must not act on a case before the newest thing it knows of it.
+    The case's time is its latest event *time*, not the time of its highest
+    version: the engine numbers events in the order it applies them, and two
+    signals linked to one case from different partitions arrive in either
+    order (a replay after a crash may swap them), while their times do not change.
     """
     first: dict[str, Mapping[str, Any]] = {}
     latest: dict[str, Mapping[str, Any]] = {}
-    newest_at: dict[str, datetime] = {}
+    last_at: dict[str, datetime] = {}
     for event in events:
         case_id = event["case_id"]
         if event["version"] == 1:
@@ -68,14 +69,14 @@ def cases_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, CaseAt]:
         if case_id not in latest or event["version"] > latest[case_id]["version"]:
             latest[case_id] = event
         at = _time(event["at"])
-        newest_at[case_id] = max(at, newest_at.get(case_id, at))
+        last_at[case_id] = max(at, last_at.get(case_id, at))
     cases = {}
     for case_id, event in latest.items():
         opened = first.get(case_id, {}).get("payload", {})
         cases[case_id] = CaseAt(
             case_id=case_id,
             state=event["to_state"],
-            at=newest_at[case_id],
+            at=last_at[case_id],
             source=opened.get("source"),
             category=opened.get("category", "other"),
             department_id=event.get("department_id"),

@@ -130,3 +130,22 @@ def test_the_desk_never_acts_before_the_newest_thing_it_knows_of_a_case():
     commands = desk_commands(cases, [], seed=3, end_at=END, owner_of=OWNERS)
     assert commands
     assert min(datetime.fromisoformat(c["at"]) for c in commands) > cases["c1"].at
+
+
+def test_links_applied_in_either_order_give_the_same_case_and_commands():
+    # two cameras' alerts linked to one dispatched case: the engine numbers the link
+    # events in arrival order, which differs between deliveries (e.g. after a crash)
+    opened = report("c1", DAY_START + timedelta(hours=1))
+    dispatched = {**opened, "version": 4, "to_state": "dispatched", "department_id": "D01"}
+
+    def link(version: int, at: datetime) -> dict:
+        return {**dispatched, "version": version, "at": at.isoformat(), "payload": {}}
+
+    early, late = DAY_START + timedelta(minutes=30), DAY_START + timedelta(hours=2)
+    one = cases_from_events([opened, dispatched, link(5, late), link(6, early)])
+    other = cases_from_events([opened, dispatched, link(5, early), link(6, late)])
+    assert one == other
+    assert one["c1"].at == late
+    assert desk_commands(one, [], seed=3, end_at=END, owner_of=OWNERS) == desk_commands(
+        other, [], seed=3, end_at=END, owner_of=OWNERS
+    )

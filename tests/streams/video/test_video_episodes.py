@@ -59,6 +59,18 @@ def test_a_redelivered_detection_changes_nothing():
     assert again == value and due == []
 
 
+def test_a_batch_re_read_after_a_crash_counts_no_sighting_twice():
+    # the worker counted offsets 0..7, then crashed before committing: 0..11 come again
+    rows = [{**r, episodes.OFFSET_FIELD: i} for i, r in enumerate(seen(30, 330))]
+    value, _, _ = episodes.step(None, rows[:8], rules=DEFAULT_RULES)
+    again, due, counts = episodes.step(value, rows, rules=DEFAULT_RULES)
+    once, due_once, _ = episodes.step(None, rows, rules=DEFAULT_RULES)
+    assert again == once and due == due_once
+    assert counts["redelivered"] == 8
+    assert again["objects"][rows[0]["object_id"]]["samples"] == len(rows)
+    assert again["offset"] == 11
+
+
 def test_the_stored_value_is_not_mutated():
     value, _, _ = episodes.step(None, seen(30, 120), rules=DEFAULT_RULES)
     frozen = json.dumps(value, sort_keys=True)

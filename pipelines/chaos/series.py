@@ -1,0 +1,83 @@
+"""A series of chaos runs against one clean run: the report ``citybrain chaos`` prints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from citybrain.settings import Settings
+from pipelines.chaos.compare import compare
+from pipelines.chaos.outputs import Outputs
+from pipelines.chaos.plan import RunPlan, clean_plan, plan_run
+from pipelines.chaos.runner import RunFailed, run_once
+from pipelines.scenarios.demo_county import build
+
+
+def run_report(plan: RunPlan, reference: Outputs, outputs: Outputs, record) -> dict:
+    """One run's JSON: its seed, what was killed when, each section's match, the verdict."""
+    diffs = compare(reference, outputs)
+    return {
+        "run": plan.run,
+        "seed": plan.seed,
+        "workers": plan.workers,
+        "kills": record.kills,
+        "broker_restart": record.broker_restarts or None,
+        "unexpected_exits": record.unexpected_exits,
+        "outputs": {name: diff.summary() for name, diff in diffs.items()},
+        "timings_s": record.timings_s,
+        "matched": all(d.matched for d in diffs.values()),
+    }
+
+
+def run_series(
+    base: Settings,
+    *,
+    runs: int,
+    seed: int,
+    workers: int,
+    kills: int,
+    scale: float,
+    workdir: Path,
+    clean_runs: int = 1,
+    broker_restart: bool = True,
+    keep: bool = False,
+    log: Callable[[str], None] = print,
+) -> Iterator[dict]:
+    """Yield the clean run's summary, then one report per run (clean repeats first)."""
+    scenario = build(scale=scale)
+    count = len(scenario.messages)
+    workdir.mkdir(parents=True, exist_ok=True)
+    log(f"clean run: {count} messages, {workers} worker(s), no faults")
+    clean = clean_plan(seed=seed, messages=count, workers=workers)
+    reference, record = run_once(clean, scenario, base, workdir / "clean-1", log=log, keep=keep)
+    (workdir / "reference.json").write_text(json.dumps(reference))
+    yield {
+        "run": 0,
+        "clean": True,
+        "messages": count,
+        "rows": {s: sum(len(v) for v in t.values()) for s, t in reference.items()},
+        "timings_s": record.timings_s,
+    }
+    plans = [replace(clean, run=-k) for k in range(2, clean_runs + 1)]  # clean repeats: -2, -3 …
+    plans += [
+        plan_run(
+            seed=seed,
+            run=r,
+            messages=count,
+            kills=kills,
+            workers=workers,
+            broker_restart=broker_restart,
+        )
+        for r in range(1, runs + 1)
+    ]
+    for plan in plans:
+        name = f"run-{plan.run}" if plan.run > 0 else f"clean{plan.run}"
+        log(f"{name}: {len(plan.kills)} kills, {len(plan.broker_restarts)} broker restart(s)")
+        try:
+            outputs, record = run_once(plan, scenario, base, workdir / name, log=log, keep=keep)
+        except RunFailed as exc:
+            yield {"run": plan.run, "seed": plan.seed, "error": str(exc)[-3000:], "matched": False}
+            continue
+        yield run_report(plan, reference, outputs, record)

@@ -1,0 +1,76 @@
+"""``citybrain chaos``: crash the workers and the broker during the demo day; compare outputs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from citybrain.settings import load
+from pipelines.cli import app
+
+
+def human_line(report: dict) -> str:
+    """One run as a line of text."""
+    if report.get("clean"):
+        total = report["timings_s"].get("total")
+        return f"clean run: {report['messages']} messages, rows {report['rows']}, {total}s"
+    if "error" in report:
+        return f"run {report['run']}: FAILED {report['error'][-500:]}"
+    kills = ", ".join(f"{k['process']}@{k['at_s']}s/{k['at_message']}" for k in report["kills"])
+    sections = " ".join(f"{s}={v['status']}" for s, v in report["outputs"].items())
+    verdict = "MATCH" if report["matched"] else "MISMATCH"
+    restarts = len(report["broker_restart"] or ())
+    exits = len(report["unexpected_exits"])
+    return (
+        f"run {report['run']} (seed {report['seed']}): {verdict} {sections}; "
+        f"{len(report['kills'])} kills [{kills}]; broker restarts {restarts}; "
+        f"unexpected exits {exits}; {report['timings_s'].get('total')}s"
+    )
+
+
+@app.command()
+def chaos(
+    runs: int = typer.Option(20, min=0, help="fault runs after the clean run"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON document at the end"),
+    seed: int = typer.Option(1, help="seed of the fault plans"),
+    workers: int = typer.Option(1, min=1, max=2, help="stream workers sharing the partitions"),
+    kills_per_run: int = typer.Option(20, min=0, help="SIGKILLs per run (worker, sometimes sink)"),
+    scale: float = typer.Option(0.4, help="event-rate multiplier of the demo county's day"),
+    clean_runs: int = typer.Option(1, min=1, help="clean runs; repeats are compared to the first"),
+    broker_restart: bool = typer.Option(True, help="restart the broker mid-stream in every run"),
+    workdir: str = typer.Option("", help="where the runs' homes go (default: a temp dir)"),
+    keep: bool = typer.Option(False, help="keep each run's home (logs, landing, warehouse)"),
+) -> None:
+    """Replay the demo day under SIGKILLs and a broker restart; every output must match."""
+    from pipelines.chaos.series import run_series
+
+    root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="citybrain-chaos-"))
+    log = (lambda _: None) if as_json else (lambda text: print(text, flush=True))
+    reports = []
+    for report in run_series(
+        load(),
+        runs=runs,
+        seed=seed,
+        workers=workers,
+        kills=kills_per_run,
+        scale=scale,
+        workdir=root,
+        clean_runs=clean_runs,
+        broker_restart=broker_restart,
+        keep=keep,
+        log=log,
+    ):
+        reports.append(report)
+        print(json.dumps(report), file=sys.stderr, flush=True) if as_json else log(
+            human_line(report)
+        )
+    failed = [r["run"] for r in reports if not r.get("clean") and not r.get("matched")]
+    if as_json:
+        print(json.dumps({"runs": reports, "all_matched": not failed}, indent=1))
+    else:
+        print("all runs matched" if not failed else f"runs that did not match: {failed}")
+    raise typer.Exit(1 if failed else 0)
