@@ -12,6 +12,7 @@ from sqlglot import exp
 from sqlmesh import macro
 
 MUCK_RULES = ("no_permit", "forbidden_zone", "off_route", "outside_window")
+GRADE_FLOORS = (("A", 90), ("B", 75), ("C", 60))  # the lowest score of each grade; D below
 
 
 def _parse(text: str) -> exp.Expr:
@@ -87,7 +88,5 @@ def credit_scored(evaluator, *counts: exp.Expr) -> exp.Expr:
 @macro()
 def credit_grade(evaluator, score: exp.Expr) -> exp.Expr:
     """The grade of a credit score: A >= 90, B >= 75, C >= 60, D below."""
-    s = score.sql(dialect="duckdb")
-    return _parse(
-        f"CASE WHEN {s} >= 90 THEN 'A' WHEN {s} >= 75 THEN 'B' WHEN {s} >= 60 THEN 'C' ELSE 'D' END"
-    )
+    whens = " ".join(f"WHEN {{score}} >= {floor} THEN '{grade}'" for grade, floor in GRADE_FLOORS)
+    return _parse(f"CASE {whens} ELSE 'D' END".format(score=score.sql(dialect="duckdb")))
