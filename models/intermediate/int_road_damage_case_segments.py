@@ -59,7 +59,8 @@ def execute(
     **kwargs: t.Any,
 ) -> t.Iterator[pd.DataFrame]:
     # imported here: SQLMesh would otherwise serialise the project modules into the snapshot
-    from warehouse.snapping import ROAD_SNAP_M, nearest_segments
+    from warehouse.snapping import ROAD_SNAP_M
+    from warehouse.snapping_frames import ROADS_COLUMNS, snap_to_roads
 
     snap_m = float(context.var("road_snap_m", ROAD_SNAP_M))
     cases = context.fetchdf(
@@ -72,14 +73,6 @@ def execute(
     if cases.empty:
         return
     roads = context.fetchdf(
-        f"SELECT road_segment_id, line_wkt FROM {context.resolve_table('reference.roads')}"
+        f"SELECT {ROADS_COLUMNS} FROM {context.resolve_table('reference.roads')}"
     )
-    ids, distance_m, _ = nearest_segments(
-        lats=cases["lat"].tolist(),
-        lngs=cases["lng"].tolist(),
-        segments=list(zip(roads["road_segment_id"], roads["line_wkt"], strict=True)),
-    )
-    out = cases.assign(nearest_road_segment_id=ids, nearest_segment_distance_m=distance_m.round(1))
-    snapped = out["nearest_segment_distance_m"] <= snap_m
-    out["road_segment_id"] = out["nearest_road_segment_id"].where(snapped, None)
-    yield out[list(COLUMNS)]
+    yield snap_to_roads(cases, roads, snap_m=snap_m)[list(COLUMNS)]

@@ -63,30 +63,21 @@ def execute(
     **kwargs: t.Any,
 ) -> t.Iterator[pd.DataFrame]:
     # imported here: SQLMesh would otherwise serialise the project modules into the snapshot
-    from warehouse.snapping import ROAD_SNAP_M, nearest_segments
+    from warehouse.snapping import ROAD_SNAP_M
+    from warehouse.snapping_frames import ROADS_COLUMNS, citizen_reports_sql, snap_to_roads
 
     snap_m = float(context.var("road_snap_m", ROAD_SNAP_M))
     reports = context.fetchdf(
-        "SELECT report_id, reported_at, lat, lng, h3_res9"
-        f" FROM {context.resolve_table('staging.stg_citizen_reports')}"
-        " WHERE category = 'road_damage'"
-        f" AND reported_at BETWEEN '{start:%Y-%m-%d %H:%M:%S.%f}' AND '{end:%Y-%m-%d %H:%M:%S.%f}'"
+        citizen_reports_sql(
+            context.resolve_table("staging.stg_citizen_reports"),
+            category="road_damage",
+            start=start,
+            end=end,
+        )
     )
     if reports.empty:
         return
     roads = context.fetchdf(
-        f"SELECT road_segment_id, line_wkt FROM {context.resolve_table('reference.roads')}"
+        f"SELECT {ROADS_COLUMNS} FROM {context.resolve_table('reference.roads')}"
     )
-    ids, distance_m, along_m = nearest_segments(
-        lats=reports["lat"].tolist(),
-        lngs=reports["lng"].tolist(),
-        segments=list(zip(roads["road_segment_id"], roads["line_wkt"], strict=True)),
-    )
-    out = reports.assign(
-        nearest_road_segment_id=ids,
-        nearest_segment_distance_m=distance_m.round(1),
-    )
-    snapped = out["nearest_segment_distance_m"] <= snap_m
-    out["road_segment_id"] = out["nearest_road_segment_id"].where(snapped, None)
-    out["along_segment_m"] = pd.Series(along_m.round(1), index=out.index).where(snapped, None)
-    yield out[list(COLUMNS)]
+    yield snap_to_roads(reports, roads, snap_m=snap_m)[list(COLUMNS)]

@@ -62,33 +62,24 @@ def execute(
     **kwargs: t.Any,
 ) -> t.Iterator[pd.DataFrame]:
     # imported here: SQLMesh would otherwise serialise the project modules into the snapshot
-    from warehouse.snapping import nearest_points
+    from warehouse.snapping_frames import BINS_COLUMNS, citizen_reports_sql, nearest_bins
 
     reports = context.fetchdf(
-        "SELECT report_id, reported_at, lat, lng, h3_res9"
-        f" FROM {context.resolve_table('staging.stg_citizen_reports')}"
-        " WHERE category = 'exposed_garbage'"
-        f" AND reported_at BETWEEN '{start:%Y-%m-%d %H:%M:%S.%f}' AND '{end:%Y-%m-%d %H:%M:%S.%f}'"
+        citizen_reports_sql(
+            context.resolve_table("staging.stg_citizen_reports"),
+            category="exposed_garbage",
+            start=start,
+            end=end,
+        )
     )
     if reports.empty:
         return
     bins = context.fetchdf(
-        f"SELECT bin_id, lat, lng FROM {context.resolve_table('reference.garbage_bins')}"
+        f"SELECT {BINS_COLUMNS} FROM {context.resolve_table('reference.garbage_bins')}"
     )
-    ids, distance_m, within = nearest_points(
-        lats=reports["lat"].tolist(),
-        lngs=reports["lng"].tolist(),
-        target_ids=bins["bin_id"].tolist(),
-        target_lats=bins["lat"].tolist(),
-        target_lngs=bins["lng"].tolist(),
-        within_m=NEARBY_BIN_M,
-    )
-    local = pd.to_datetime(reports["reported_at"]).dt.tz_localize("UTC")
+    out = nearest_bins(reports, bins, within_m=NEARBY_BIN_M)
+    local = pd.to_datetime(out["reported_at"]).dt.tz_localize("UTC")
     local = local.dt.tz_convert(context.var("incident_time_zone", "Asia/Shanghai"))
-    out = reports.assign(
-        incident_date_local=local.dt.date,
-        nearest_bin_id=ids,
-        nearest_bin_distance_m=distance_m.round(1),
-        bins_within_100m_count=within.astype("int32"),
-    )
+    out["incident_date_local"] = local.dt.date
+    out = out.rename(columns={"bins_within_count": "bins_within_100m_count"})
     yield out[list(COLUMNS)]

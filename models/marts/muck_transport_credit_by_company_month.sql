@@ -1,11 +1,10 @@
 /* Muck-transport credit score per transport company and local month (渣土运输企业信用评价).
    Companies are the holders of muck_transport permits and the companies of violations (unknown
    when neither the alert nor reference.vehicles names one).
-   The rule: each starts the month at 100 points; each violation episode of
-   marts.muck_truck_violations deducts by rule: no_permit muck_no_permit_deduction (default 20),
-   forbidden_zone muck_forbidden_zone_deduction (15), off_route muck_off_route_deduction (10),
-   outside_window muck_outside_window_deduction (10); the score never falls below 0. Months are the
-   local months with any muck-truck violation. credit_grade: A >= 90, B >= 75, C >= 60, D below.
+   Each violation episode of marts.muck_truck_violations deducts by rule (@muck_violations:
+   no_permit 20, forbidden_zone 15, off_route 10, outside_window 10 by default) from the 100
+   points a company starts each local month with any muck-truck violation, floor 0 (macros/credit.py).
+   credit_grade: A >= 90, B >= 75, C >= 60, D below.
    One row per company x credit_month_local. FULL: a month's score spans every run's window. */
 MODEL (
   name marts.muck_transport_credit_by_company_month,
@@ -23,22 +22,7 @@ MODEL (
 );
 
 WITH violations AS (
-  SELECT
-    violations.alert_id,
-    violations.violation_rule,
-    violations.company,
-    sites.site_permit_id,
-    CAST(DATE_TRUNC('month', violations.violation_date) AS DATE) AS violation_month_local,
-    CASE violations.violation_rule
-      WHEN 'no_permit' THEN @VAR('muck_no_permit_deduction', 20)
-      WHEN 'forbidden_zone' THEN @VAR('muck_forbidden_zone_deduction', 15)
-      WHEN 'off_route' THEN @VAR('muck_off_route_deduction', 10)
-      WHEN 'outside_window' THEN @VAR('muck_outside_window_deduction', 10)
-      ELSE 0
-    END AS deduction_points
-  FROM marts.muck_truck_violations AS violations
-  LEFT JOIN intermediate.int_muck_permit_sites AS sites
-    ON sites.permit_id = SPLIT_PART(violations.permit_ids, ',', 1)
+  @muck_violations()
 ), subjects AS (
   SELECT DISTINCT company AS subject FROM intermediate.int_muck_permit_sites WHERE company IS NOT NULL
   UNION
@@ -46,34 +30,9 @@ WITH violations AS (
 ), months AS (
   SELECT DISTINCT violation_month_local AS credit_month_local FROM violations
 ), tallies AS (
-  SELECT
-    COALESCE(company, 'unknown') AS subject,
-    violation_month_local,
-    COUNT(*) AS violation_count,
-    SUM(CASE WHEN violation_rule = 'no_permit' THEN 1 ELSE 0 END) AS no_permit_count,
-    SUM(CASE WHEN violation_rule = 'forbidden_zone' THEN 1 ELSE 0 END) AS forbidden_zone_count,
-    SUM(CASE WHEN violation_rule = 'off_route' THEN 1 ELSE 0 END) AS off_route_count,
-    SUM(CASE WHEN violation_rule = 'outside_window' THEN 1 ELSE 0 END) AS outside_window_count,
-    SUM(deduction_points) AS deduction_points
-  FROM violations
-  WHERE COALESCE(company, 'unknown') IS NOT NULL
-  GROUP BY COALESCE(company, 'unknown'), violation_month_local
+  @muck_tallies(COALESCE(company, 'unknown'))
 ), scored AS (
-  SELECT
-    subjects.subject,
-    months.credit_month_local,
-    COALESCE(tallies.violation_count, 0) AS violation_count,
-    COALESCE(tallies.no_permit_count, 0) AS no_permit_count,
-    COALESCE(tallies.forbidden_zone_count, 0) AS forbidden_zone_count,
-    COALESCE(tallies.off_route_count, 0) AS off_route_count,
-    COALESCE(tallies.outside_window_count, 0) AS outside_window_count,
-    COALESCE(tallies.deduction_points, 0) AS deduction_points,
-    GREATEST(0, 100 - COALESCE(tallies.deduction_points, 0)) AS credit_score
-  FROM subjects
-  CROSS JOIN months
-  LEFT JOIN tallies
-    ON tallies.subject = subjects.subject
-    AND tallies.violation_month_local = months.credit_month_local
+  @credit_scored(violation_count, no_permit_count, forbidden_zone_count, off_route_count, outside_window_count)
 )
 SELECT
   scored.subject::TEXT AS company, /* transport company (the violation's, else unknown) */
@@ -85,6 +44,5 @@ SELECT
   scored.outside_window_count::BIGINT AS outside_window_count,
   scored.deduction_points::BIGINT AS deduction_points,
   scored.credit_score::INT AS credit_score, /* 100 - deductions, floor 0 */
-  (CASE WHEN scored.credit_score >= 90 THEN 'A' WHEN scored.credit_score >= 75 THEN 'B' WHEN scored.credit_score >= 60 THEN 'C' ELSE 'D' END)::TEXT AS credit_grade
+  @credit_grade(scored.credit_score)::TEXT AS credit_grade
 FROM scored
-

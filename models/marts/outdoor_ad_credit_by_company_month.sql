@@ -24,8 +24,8 @@ WITH violations AS (
   SELECT company, violation_month_local, violation_type, deduction_points
   FROM marts.outdoor_ad_violations
   WHERE company IS NOT NULL
-), companies AS (
-  SELECT DISTINCT holder AS company
+), subjects AS (
+  SELECT DISTINCT holder AS subject
   FROM staging.stg_permits
   WHERE permit_type = 'outdoor_ad' AND holder IS NOT NULL
   UNION
@@ -35,7 +35,7 @@ WITH violations AS (
   FROM marts.outdoor_ad_violations
 ), tallies AS (
   SELECT
-    company,
+    company AS subject,
     violation_month_local,
     COUNT(*) AS violation_count,
     SUM(CASE WHEN violation_type = 'expired_permit_ad' THEN 1 ELSE 0 END) AS expired_permit_ad_count,
@@ -44,27 +44,15 @@ WITH violations AS (
   FROM violations
   GROUP BY company, violation_month_local
 ), scored AS (
-  SELECT
-    companies.company,
-    months.credit_month_local,
-    COALESCE(tallies.violation_count, 0) AS violation_count,
-    COALESCE(tallies.expired_permit_ad_count, 0) AS expired_permit_ad_count,
-    COALESCE(tallies.unpermitted_ad_count, 0) AS unpermitted_ad_count,
-    COALESCE(tallies.deduction_points, 0) AS deduction_points,
-    GREATEST(0, 100 - COALESCE(tallies.deduction_points, 0)) AS credit_score
-  FROM companies
-  CROSS JOIN months
-  LEFT JOIN tallies
-    ON tallies.company = companies.company
-    AND tallies.violation_month_local = months.credit_month_local
+  @credit_scored(violation_count, expired_permit_ad_count, unpermitted_ad_count)
 )
 SELECT
-  company::TEXT AS company, /* permit holder */
+  subject::TEXT AS company, /* permit holder */
   credit_month_local::DATE AS credit_month_local, /* first day of the local month */
   violation_count::BIGINT AS violation_count,
   expired_permit_ad_count::BIGINT AS expired_permit_ad_count, /* ads at a lapsed permit */
   unpermitted_ad_count::BIGINT AS unpermitted_ad_count, /* ads near, not at, its permits */
   deduction_points::BIGINT AS deduction_points,
   credit_score::INT AS credit_score, /* 100 - deductions, floor 0 */
-  (CASE WHEN credit_score >= 90 THEN 'A' WHEN credit_score >= 75 THEN 'B' WHEN credit_score >= 60 THEN 'C' ELSE 'D' END)::TEXT AS credit_grade
+  @credit_grade(credit_score)::TEXT AS credit_grade
 FROM scored
