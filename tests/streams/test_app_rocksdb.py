@@ -1,3 +1,5 @@
+"""The stream and sink apps cap RocksDB memory per table partition."""
+
 from dataclasses import replace
 
 from citybrain.settings import load
