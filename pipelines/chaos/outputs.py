@@ -49,9 +49,25 @@ CASES_SQL = "SELECT * FROM marts.case_state_by_case"
 ALERTS_SQL = "SELECT * EXCLUDE (_partition, _offset, _landed_at) FROM landing.alerts"
 
 
+FLOAT_DIGITS = 12  # a float aggregate's last bits depend on the order rows were summed in
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:.{FLOAT_DIGITS}g}"
+    return str(value)
+
+
 def canonical_row(columns: Sequence[str], values: Iterable[Any]) -> str:
-    """One row as JSON text with sorted keys; every value as its text (None stays null)."""
-    doc = {c: (None if v is None else str(v)) for c, v in zip(columns, values, strict=True)}
+    """One row as JSON text with sorted keys; every value as its text (None stays null).
+
+    Floats are written to 12 significant digits: a mean over the same rows summed in another
+    order differs in its last bits (5.7e-14 m on a mean distance of 340 m), which is not a
+    different output.
+    """
+    doc = {c: _text(v) for c, v in zip(columns, values, strict=True)}
     return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
 
 

@@ -39,3 +39,9 @@ def test_a_lost_row_and_a_missing_table_are_mismatches():
     summary = diffs["hotspots"].summary()
     assert summary["status"] == "mismatch"
     assert summary["differing"][0]["table"] == "h" and summary["differing"][0]["actual"] == 0
+
+
+def test_floats_summed_in_another_order_are_the_same_output():
+    mean_m = 340.31333333333333
+    assert canonical_row(["m"], [mean_m]) == canonical_row(["m"], [mean_m + 5.7e-14])
+    assert canonical_row(["m"], [mean_m]) != canonical_row(["m"], [mean_m + 1e-6])
