@@ -236,17 +236,27 @@ def apply_faults(
 
 
 def finish_day(scenario: Scenario, settings: Settings, fleet: Fleet, record: RunRecord) -> None:
-    """Close every window, let the desk work the cases, wait for everything to be committed."""
+    """Let the day settle, close every window, let the desk work the cases, wait again.
+
+    The tail goes out only once the day has been worked through: its citizen
+    reports are signals too, and published while the day's signals are still
+    queued they race them into the case engine (in one run a tail report
+    opened the case a day's report then joined, in the next the other way).
+    """
     bootstrap = settings.broker
     day_start = datetime.combine(scenario.day, datetime.min.time(), UTC)
-    asyncio.run(publish_tail(bootstrap, tail_messages(day_start + timedelta(days=1, hours=12))))
-    cases_groups = {settings.app_id: (wire.ALERTS, wire.PLACES, wire.COMMANDS)}
+    groups = consumer_groups(settings)  # the workers' group on the sources, then the sink's
+    groups[settings.app_id] = (*groups[settings.app_id], wire.ALERTS, wire.PLACES, wire.COMMANDS)
+
+    def settle() -> None:  # every group at zero lag on every topic, three polls running
+        asyncio.run(wait_caught_up(bootstrap, groups, timeout_s=CATCH_UP_TIMEOUT_S))
+
     try:
-        asyncio.run(wait_caught_up(bootstrap, consumer_groups(settings), timeout_s=900))
-        asyncio.run(wait_caught_up(bootstrap, cases_groups, timeout_s=CATCH_UP_TIMEOUT_S))
+        settle()
+        asyncio.run(publish_tail(bootstrap, tail_messages(day_start + timedelta(days=1, hours=12))))
+        settle()
         asyncio.run(work_the_day(settings, scenario, bootstrap=bootstrap))
-        asyncio.run(wait_caught_up(bootstrap, cases_groups, timeout_s=CATCH_UP_TIMEOUT_S))
-        asyncio.run(wait_caught_up(bootstrap, consumer_groups(settings), timeout_s=900))
+        settle()
     except TimeoutError as exc:
         tails = "\n".join(f"--- {n}\n{c.log_tail(30)}" for n, c in fleet.children.items())
         raise RunFailed(f"{exc}\n{tails}") from exc

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
 
-from citybrain.settings import load
+from citybrain.settings import Settings, load
 from pipelines.cli import app
+
+
+def _broker_answers(settings: Settings) -> None:
+    """Wait for the broker (a worker started during its restart waits instead of dying)."""
+    from streams.broker_wait import BrokerUnreachable, wait_for_broker
+
+    try:
+        asyncio.run(wait_for_broker(settings.broker))
+    except BrokerUnreachable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -13,7 +26,9 @@ def worker(loglevel: str = typer.Option("warning", help="faust log level")) -> N
     """Run a stream worker (intake validation, hotspot counting)."""
     from streams.main import run, stream_app
 
-    run(stream_app(load()), loglevel=loglevel)
+    settings = load()
+    _broker_answers(settings)
+    run(stream_app(settings), loglevel=loglevel)
 
 
 @app.command()
@@ -21,4 +36,6 @@ def sink(loglevel: str = typer.Option("warning", help="faust log level")) -> Non
     """Run the landing sink (all topics → hourly Parquet)."""
     from streams.main import run, sink_app
 
-    run(sink_app(load()), loglevel=loglevel)
+    settings = load()
+    _broker_answers(settings)
+    run(sink_app(settings), loglevel=loglevel)
