@@ -38,6 +38,8 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_HTTP_IDLE_TIMEOUT_S | ``30`` | HTTP: no whole request head by then, close, s |
 | CITYBRAIN_HTTP_BODY_TIMEOUT_S | ``30`` | HTTP: body not arrived by then: 408, s |
 | CITYBRAIN_HTTP_MAX_STREAMS | ``100`` | flood SSE streams a worker serves at once (then 503) |
+| CITYBRAIN_HTTP_MAX_REQUESTS | ``1024`` | HTTP: requests in progress, all clients (then 503) |
+| CITYBRAIN_HTTP_MAX_REQUESTS_PER_CLIENT | ``256`` | HTTP: in progress from one address (then 429) |
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class Settings:
     http_idle_timeout_s: float = 30.0
     http_body_timeout_s: float = 30.0
     http_max_streams: int = 100
+    http_max_requests: int = 1024
+    http_max_requests_per_client: int = 256
 
     @property
     def reference_path(self) -> Path:
@@ -177,4 +181,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         http_idle_timeout_s=_positive(env, "CITYBRAIN_HTTP_IDLE_TIMEOUT_S", 30.0),
         http_body_timeout_s=_positive(env, "CITYBRAIN_HTTP_BODY_TIMEOUT_S", 30.0),
         http_max_streams=int(_positive(env, "CITYBRAIN_HTTP_MAX_STREAMS", 100)),
+        http_max_requests=int(_positive(env, "CITYBRAIN_HTTP_MAX_REQUESTS", 1024)),
+        http_max_requests_per_client=int(
+            _positive(env, "CITYBRAIN_HTTP_MAX_REQUESTS_PER_CLIENT", 256)
+        ),
     )

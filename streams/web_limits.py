@@ -8,11 +8,19 @@ hold sockets for an hour each. :func:`harden` rebuilds the runner with
 without a whole request head, and aiohttp's limits on request-line and header
 sizes (over them: 400 and close). Bodies have their own deadline
 (``CITYBRAIN_HTTP_BODY_TIMEOUT_S``, :func:`read_body`): 408 when it passes.
+
+A flood of requests is bounded by :class:`InFlight`, a middleware on both
+HTTP servers (the worker's and the report intake's): at most
+``CITYBRAIN_HTTP_MAX_REQUESTS`` requests in progress at once (then 503) and
+``CITYBRAIN_HTTP_MAX_REQUESTS_PER_CLIENT`` from one address (then 429), each
+with ``Retry-After`` and a JSON reason. Behind a reverse proxy every client
+has the proxy's address: raise the per-client limit to the total there.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 
 from citybrain.settings import Settings
@@ -35,11 +43,71 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+class InFlight:
+    """Requests in progress, in all and per client address; refuses those over a limit."""
+
+    def __init__(self, *, total: int, per_client: int) -> None:
+        self.total = total
+        self.per_client = per_client
+        self.by_client: Counter[str] = Counter()
+        self.refused: Counter[int] = Counter()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InFlight:
+        return cls(
+            total=settings.http_max_requests, per_client=settings.http_max_requests_per_client
+        )
+
+    def refusal(self, client: str) -> tuple[int, str] | None:
+        """``(status, reason)`` if one more request from ``client`` is over a limit, else None."""
+        in_progress = sum(self.by_client.values())
+        if in_progress >= self.total:
+            return 503, f"server busy: {in_progress} requests in progress (limit {self.total})"
+        if self.by_client[client] >= self.per_client:
+            return 429, (
+                f"too many requests in progress from {client}: "
+                f"{self.by_client[client]} (limit {self.per_client})"
+            )
+        return None
+
+    async def middleware(self, request: Any, handler: Any) -> Any:
+        from aiohttp import web
+
+        client = request.remote or "unknown"
+        refused = self.refusal(client)
+        if refused is not None:
+            status, reason = refused
+            self.refused[status] += 1
+            return web.json_response({"error": reason}, status=status, headers={"Retry-After": "1"})
+        self.by_client[client] += 1
+        try:
+            return await handler(request)
+        finally:
+            self.by_client[client] -= 1
+            if not self.by_client[client]:
+                del self.by_client[client]
+
+
+def limit_requests(web_app: Any, settings: Settings) -> InFlight:
+    """Put an :class:`InFlight` in front of every handler of an aiohttp ``web_app``."""
+    from aiohttp import web
+
+    limits = InFlight.from_settings(settings)
+
+    @web.middleware
+    async def in_flight(request: Any, handler: Any) -> Any:
+        return await limits.middleware(request, handler)
+
+    web_app.middlewares.insert(0, in_flight)
+    return limits
+
+
 def harden(app: Any, settings: Settings) -> None:
-    """Serve ``app``'s (a faust App's) web pages with :func:`server_options`."""
+    """Serve ``app``'s (a faust App's) web pages with :func:`server_options` and limits."""
     from aiohttp.web import AppRunner
 
     web = app.web
+    limit_requests(web.web_app, settings)
     web._runner = AppRunner(web.web_app, access_log=None, **server_options(settings))
 
 

@@ -88,3 +88,18 @@ def diff_section(section: str, expected: dict[str, list[str]], actual: dict[str,
 def compare(expected: Outputs, actual: Outputs) -> dict[str, SectionDiff]:
     """Every section of a run against the reference."""
     return {s: diff_section(s, expected.get(s, {}), actual.get(s, {})) for s in SECTIONS}
+
+
+def matched_apart_from(diffs: dict[str, SectionDiff], tables: frozenset[str]) -> bool:
+    """True when every table outside ``tables`` matched (the ``cases`` section is made of them).
+
+    The chaos report's second verdict: everything but case grouping equal, and
+    ``case_signals`` (each signal placed exactly once) equal too.
+    """
+    return all(
+        t.matched
+        for name, section in diffs.items()
+        if name != "cases"
+        for t in section.tables
+        if t.table not in tables
+    )

@@ -36,7 +36,7 @@ PROCESSING_TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     # to one case from two partitions arrive in either order; the event id is case:version
     "landing.cases_events": ("event_id", "version"),
 }
-SECTIONS = ("landing", "marts", "hotspots", "cases", "alerts")
+SECTIONS = ("landing", "marts", "hotspots", "cases", "case_signals", "alerts")
 Outputs = dict[str, dict[str, list[str]]]
 
 HOTSPOTS_SQL = """
@@ -46,6 +46,18 @@ HOTSPOTS_SQL = """
     GROUP BY ALL
 """
 CASES_SQL = "SELECT * FROM marts.case_state_by_case"
+# Every signal (alert or citizen report) the case engine placed: in how many cases and by how
+# many report/link events. Exactly once each, whichever case it joined: this holds even where
+# case grouping depends on arrival order (see pipelines.chaos.lineage).
+CASE_SIGNALS_SQL = """
+    SELECT json_extract_string(payload_json, '$.signal_id') AS signal_id,
+           json_extract_string(payload_json, '$.category') AS category,
+           json_extract_string(payload_json, '$.source') AS source,
+           COUNT(DISTINCT case_id) AS cases, COUNT(*) AS placing_events
+    FROM landing.cases_events
+    WHERE command IN ('report', 'link')
+    GROUP BY ALL
+"""
 ALERTS_SQL = "SELECT * EXCLUDE (_partition, _offset, _landed_at) FROM landing.alerts"
 
 
@@ -111,5 +123,6 @@ def extract(
             out["marts"][table] = _query(con, f"SELECT {select} FROM {table}")
         out["hotspots"]["landing.hotspots by window"] = _query(con, HOTSPOTS_SQL)
         out["cases"]["marts.case_state_by_case"] = _query(con, CASES_SQL)
+        out["case_signals"]["landing.cases_events by signal"] = _query(con, CASE_SIGNALS_SQL)
         out["alerts"]["landing.alerts"] = _query(con, ALERTS_SQL)
     return out

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from citybrain.settings import Settings
-from pipelines.chaos.compare import compare
+from pipelines.chaos.compare import compare, matched_apart_from
+from pipelines.chaos.lineage import case_tables
 from pipelines.chaos.outputs import Outputs
 from pipelines.chaos.plan import RunPlan, clean_plan, plan_run
 from pipelines.chaos.runner import RunFailed, run_once
@@ -28,6 +29,8 @@ def run_report(plan: RunPlan, reference: Outputs, outputs: Outputs, record) -> d
         "outputs": {name: diff.summary() for name, diff in diffs.items()},
         "timings_s": record.timings_s,
         "matched": all(d.matched for d in diffs.values()),
+        # every output but the case tables, and each signal placed in exactly one case
+        "matched_apart_from_case_grouping": matched_apart_from(diffs, case_tables()),
     }
 
 

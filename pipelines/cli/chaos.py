@@ -23,6 +23,8 @@ def human_line(report: dict) -> str:
     kills = ", ".join(f"{k['process']}@{k['at_s']}s/{k['at_message']}" for k in report["kills"])
     sections = " ".join(f"{s}={v['status']}" for s, v in report["outputs"].items())
     verdict = "MATCH" if report["matched"] else "MISMATCH"
+    if not report["matched"] and report.get("matched_apart_from_case_grouping"):
+        verdict += " (case grouping only)"
     restarts = len(report["broker_restart"] or ())
     exits = len(report["unexpected_exits"])
     return (
@@ -68,9 +70,18 @@ def chaos(
         print(json.dumps(report), file=sys.stderr, flush=True) if as_json else log(
             human_line(report)
         )
-    failed = [r["run"] for r in reports if not r.get("clean") and not r.get("matched")]
+    faulty = [r for r in reports if not r.get("clean")]
+    failed = [r["run"] for r in faulty if not r.get("matched")]
+    beyond_grouping = [r["run"] for r in faulty if not r.get("matched_apart_from_case_grouping")]
     if as_json:
-        print(json.dumps({"runs": reports, "all_matched": not failed}, indent=1))
+        summary = {
+            "runs": reports,
+            "all_matched": not failed,
+            "all_matched_apart_from_case_grouping": not beyond_grouping,
+        }
+        print(json.dumps(summary, indent=1))
     else:
         print("all runs matched" if not failed else f"runs that did not match: {failed}")
+        if failed:
+            print(f"runs with differences beyond case grouping: {beyond_grouping}")
     raise typer.Exit(1 if failed else 0)

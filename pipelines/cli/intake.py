@@ -39,7 +39,7 @@ def serve(
     from aiohttp import web
 
     from connectors.report_kafka import kafka_intake_app
-    from streams.web_limits import server_options
+    from streams.web_limits import limit_requests, server_options
 
     settings = load()
     keys = _api_keys(api_keys_file)
@@ -50,14 +50,16 @@ def serve(
         f"report intake on {host}:{port} → {settings.broker}; "
         f"service area lat {south}..{north}, lng {west}..{east} (CITYBRAIN_AREA_BOUNDS)"
     )
+    intake = kafka_intake_app(
+        bootstrap=settings.broker,
+        bounds=settings.area_bounds,
+        api_keys=keys,
+        max_reports=max_reports,
+        body_timeout_s=settings.http_body_timeout_s,
+    )
+    limit_requests(intake, settings)
     web.run_app(
-        kafka_intake_app(
-            bootstrap=settings.broker,
-            bounds=settings.area_bounds,
-            api_keys=keys,
-            max_reports=max_reports,
-            body_timeout_s=settings.http_body_timeout_s,
-        ),
+        intake,
         host=host,
         port=port,
         print=None,

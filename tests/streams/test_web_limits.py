@@ -29,7 +29,7 @@ from streams.cases.api import register_api
 from streams.flood import feed
 from streams.vehicles import web as vehicles_web
 from streams.vehicles.fleet import Fleet
-from streams.web_limits import server_options
+from streams.web_limits import InFlight, limit_requests, server_options
 
 sys.path.insert(0, str(Path(__file__).parent / "cases"))
 from test_case_api_support import SECRET, MemoryStore, engine_of
@@ -68,6 +68,7 @@ async def intake_web(settings):
     """The report intake as ``citybrain intake serve`` runs it, on loopback."""
     settings = small_limits(settings)
     app = kafka_intake_app(bootstrap=settings.broker, body_timeout_s=settings.http_body_timeout_s)
+    limit_requests(app, settings)
     runner = aiohttp_web.AppRunner(app, **server_options(settings))
     await runner.setup()
     port = free_port()
@@ -278,3 +279,90 @@ def test_flood_streams_beyond_the_limit_get_503_and_the_rest_keep_streaming(sett
     assert held == [b"200"] * 3
     assert refused[0] == 503 and b"Retry-After" in refused[1]
     assert again[0] == 400  # a slot is free again: the request reaches its own checks
+
+
+def test_in_flight_refuses_over_the_total_with_503_and_over_a_client_with_429():
+    limits = InFlight(total=3, per_client=2)
+    assert limits.refusal("10.0.0.1") is None
+    limits.by_client.update({"10.0.0.1": 2})
+    status, reason = limits.refusal("10.0.0.1")
+    assert status == 429 and reason == ("too many requests in progress from 10.0.0.1: 2 (limit 2)")
+    assert limits.refusal("10.0.0.2") is None  # another client still gets in
+    limits.by_client.update({"10.0.0.2": 1})
+    assert limits.refusal("10.0.0.3") == (
+        503,
+        "server busy: 3 requests in progress (limit 3)",
+    )
+
+
+async def hold_requests(host: str, port: int, raw: bytes, count: int) -> list:
+    """``count`` connections whose requests stay in progress (streams, or bodies not sent)."""
+    held = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(raw)
+        await writer.drain()
+        held.append((reader, writer))
+    await asyncio.sleep(0.3)  # let the server start handling them
+    return held
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("limits", "status"), [((10, 2), 429), ((2, 10), 503)])
+def test_worker_requests_in_progress_beyond_a_limit_are_refused_then_served_again(
+    settings_env, limits, status
+):
+    total, per_client = limits
+    settings = replace(
+        settings_env, http_max_requests=total, http_max_requests_per_client=per_client
+    )
+
+    async def run() -> tuple:
+        async with worker_web(settings) as (host, port):
+            stream = b"GET /flood/stream HTTP/1.1\r\nHost: x\r\n\r\n"
+            held = await hold_requests(host, port, stream, 2)
+            refused = await http(host, port, get("/metrics"))
+            for _, writer in held:
+                writer.close()
+            await asyncio.sleep(0.5)
+            served = await http(host, port, get("/metrics"))
+            return refused, served
+
+    (refused_status, refused_body), (served_status, _) = asyncio.run(run())
+    assert refused_status == status
+    assert b"Retry-After: 1" in refused_body and b"in progress" in refused_body
+    assert served_status == 200
+
+
+@pytest.mark.integration
+def test_intake_refuses_a_client_holding_too_many_requests(settings_env):
+    settings = replace(settings_env, http_max_requests_per_client=2)
+    settings = replace(small_limits(settings), http_body_timeout_s=30.0)
+
+    async def run() -> tuple:
+        app = kafka_intake_app(
+            bootstrap=settings.broker, body_timeout_s=settings.http_body_timeout_s
+        )
+        limit_requests(app, settings)
+        runner = aiohttp_web.AppRunner(app, **server_options(settings))
+        await runner.setup()
+        port = free_port()
+        await aiohttp_web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            head = (
+                "POST /hotline/12345/webhook HTTP/1.1\r\nHost: x\r\n"
+                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            )
+            held = await hold_requests("127.0.0.1", port, head.encode(), 2)
+            refused = await http("127.0.0.1", port, get("/intake/stats"))
+            for _, writer in held:
+                writer.close()
+            await asyncio.sleep(0.5)
+            served = await http("127.0.0.1", port, get("/intake/stats"))
+            return refused, served
+        finally:
+            await runner.cleanup()
+
+    (refused_status, refused_body), (served_status, _) = asyncio.run(run())
+    assert refused_status == 429 and b"from 127.0.0.1" in refused_body
+    assert served_status == 200

@@ -5,7 +5,7 @@ from pipelines.chaos.outputs import canonical_row, canonical_rows
 
 
 def outputs(**tables):
-    sections = {s: {} for s in ("landing", "marts", "hotspots", "cases", "alerts")}
+    sections = {s: {} for s in ("landing", "marts", "hotspots", "cases", "case_signals", "alerts")}
     for name, rows in tables.items():
         section, table = name.split("__")
         sections[section][table] = rows
@@ -45,3 +45,28 @@ def test_floats_summed_in_another_order_are_the_same_output():
     mean_m = 340.31333333333333
     assert canonical_row(["m"], [mean_m]) == canonical_row(["m"], [mean_m + 5.7e-14])
     assert canonical_row(["m"], [mean_m]) != canonical_row(["m"], [mean_m + 1e-6])
+
+
+def test_case_grouping_apart_needs_everything_else_and_the_case_signals_to_match():
+    from pipelines.chaos.compare import matched_apart_from
+
+    reference = outputs(
+        landing__alerts=["a"],
+        landing__cases_events=["e1", "e2"],
+        cases__state=["c1"],
+        case_signals__signals=["s1"],
+    )
+    grouping = outputs(
+        landing__alerts=["a"],
+        landing__cases_events=["e1", "e3"],
+        cases__state=["c2"],
+        case_signals__signals=["s1"],
+    )
+    tables = frozenset({"cases_events"})
+    diffs = compare(reference, grouping)
+    assert not all(d.matched for d in diffs.values())
+    assert matched_apart_from(diffs, tables)
+    lost_signal = dict(grouping, case_signals={"signals": []})
+    assert not matched_apart_from(compare(reference, lost_signal), tables)
+    lost_alert = dict(grouping, landing={"alerts": [], "cases_events": ["e1", "e2"]})
+    assert not matched_apart_from(compare(reference, lost_alert), tables)

@@ -2,9 +2,11 @@
 
 A tenth of the demo day, a clean run, then a run with a few SIGKILLs of the
 worker (and, as the seed has it, the sink) and a broker restart. Every landed
-topic, mart, hotspot count and alert must equal the clean run's, except the
-case tables (see CASE_TABLES). The full series (``--runs 20``, 20 kills a run)
-is run by hand.
+topic, mart, hotspot count and alert must equal the clean run's, and every
+signal must be placed in exactly one case; which case (case grouping) may
+still differ: it depends on the order signals of one place reach the engine
+from several partitions (pipelines.chaos.lineage). The full series
+(``--runs 20``, 20 kills a run) is run by hand.
 """
 
 from __future__ import annotations
@@ -28,36 +30,39 @@ def run_chaos(settings, tmp_path, *args: str) -> dict:
     return {"exit": result.exit_code, **report}
 
 
-# Known and not fixed yet: the case engine's dedup links a signal to whichever open case
-# of its place it meets first, and signals of one place come from several partitions, so
-# after a crash (or with two workers) a signal can join another case than in the clean
-# run. Case tables are compared and reported, but not asserted here until that is fixed.
-CASE_TABLES = ("landing.cases_events", "marts.case_")
-
-
 def differing(run: dict) -> dict:
-    """The differing tables of a run, apart from the case tables."""
-    out = {}
-    for section, summary in run["outputs"].items():
-        if section == "cases":
-            continue
-        tables = [t for t in summary["differing"] if not t["table"].startswith(CASE_TABLES)]
-        if tables:
-            out[section] = tables
-    return out
+    """The tables that differ, by section (for the failure message)."""
+    return {
+        section: [t["table"] for t in summary["differing"]]
+        for section, summary in run["outputs"].items()
+        if summary["differing"]
+    }
 
 
 def assert_all_matched(report: dict, runs: int, kills: int) -> None:
+    """Every output equal, apart from case grouping (which still depends on arrival order)."""
     clean, *faulty = report["runs"]
     assert clean["clean"] and clean["rows"]["landing"] > 0 and clean["rows"]["cases"] > 0
+    assert clean["rows"]["case_signals"] > 0
     assert len(faulty) == runs
     for run in faulty:
         assert "error" not in run, run.get("error")
         assert len(run["kills"]) == kills and all(k["exit"] == -9 for k in run["kills"])
         assert len(run["broker_restart"]) == 1
-        assert set(run["outputs"]) == {"landing", "marts", "hotspots", "cases", "alerts"}
-        assert not differing(run), json.dumps(differing(run), indent=1)[:6000]
+        assert not run["unexpected_exits"], run["unexpected_exits"]  # workers wait for the broker
+        assert set(run["outputs"]) == {
+            "landing",
+            "marts",
+            "hotspots",
+            "cases",
+            "case_signals",
+            "alerts",
+        }
+        assert run["outputs"]["case_signals"]["status"] == "match", run["outputs"]["case_signals"]
+        assert run["matched_apart_from_case_grouping"], json.dumps(differing(run), indent=1)
+        assert run["matched"] or set(differing(run)) <= {"landing", "marts", "cases"}
     assert report["exit"] == (0 if report["all_matched"] else 1)
+    assert report["all_matched_apart_from_case_grouping"]
 
 
 @pytest.mark.integration
