@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -50,6 +51,9 @@ def chaos(
     """Replay the demo day under SIGKILLs and a broker restart; every output must match."""
     from pipelines.chaos.series import run_series
 
+    # SIGTERM (a timeout, a CI cancel) unwinds like Ctrl-C, so each run's ``finally`` stops its
+    # workers, sink and broker instead of leaving them running without a parent
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     root = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="citybrain-chaos-"))
     log = (lambda _: None) if as_json else (lambda text: print(text, flush=True))
     reports = []
