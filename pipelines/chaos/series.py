@@ -13,7 +13,7 @@ from pipelines.chaos.lineage import case_tables
 from pipelines.chaos.outputs import Outputs
 from pipelines.chaos.plan import RunPlan, clean_plan, plan_run
 from pipelines.chaos.runner import RunFailed, run_once
-from pipelines.scenarios.demo_county import build
+from pipelines.scenarios.demo_county import Scenario, build
 
 
 def run_report(plan: RunPlan, reference: Outputs, outputs: Outputs, record) -> dict:
@@ -34,6 +34,52 @@ def run_report(plan: RunPlan, reference: Outputs, outputs: Outputs, record) -> d
     }
 
 
+def clean_reference(
+    scenario: Scenario,
+    base: Settings,
+    *,
+    seed: int,
+    workers: int,
+    scale: float,
+    workdir: Path,
+    reference: Path | None,
+    keep: bool,
+    log: Callable[[str], None],
+) -> tuple[RunPlan, Outputs, dict]:
+    """The clean plan, its outputs and its summary: run now, or read from ``reference``.
+
+    A reference file holds the scale and message count it was made with; one made
+    for another day is refused rather than compared against.
+    """
+    count = len(scenario.messages)
+    clean = clean_plan(seed=seed, messages=count, workers=workers)
+    if reference is not None and reference.exists():
+        doc = json.loads(reference.read_text())
+        if (doc.get("scale"), doc.get("messages")) != (scale, count):
+            raise ValueError(
+                f"{reference} was made at scale {doc.get('scale')} with {doc.get('messages')} "
+                f"messages; this series is scale {scale} with {count}"
+            )
+        log(f"clean run: read from {reference}")
+        outputs, timings, source = doc["outputs"], {}, str(reference)
+    else:
+        log(f"clean run: {count} messages, {workers} worker(s), no faults")
+        outputs, record = run_once(clean, scenario, base, workdir / "clean-1", log=log, keep=keep)
+        timings, source = record.timings_s, None
+        doc = {"scale": scale, "messages": count, "outputs": outputs}
+        for path in {workdir / "reference.json", reference or workdir / "reference.json"}:
+            path.write_text(json.dumps(doc))
+    summary = {
+        "run": 0,
+        "clean": True,
+        "messages": count,
+        "rows": {s: sum(len(v) for v in t.values()) for s, t in outputs.items()},
+        "timings_s": timings,
+        "read_from": source,
+    }
+    return clean, outputs, summary
+
+
 def run_series(
     base: Settings,
     *,
@@ -46,23 +92,29 @@ def run_series(
     clean_runs: int = 1,
     broker_restart: bool = True,
     keep: bool = False,
+    reference: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Iterator[dict]:
-    """Yield the clean run's summary, then one report per run (clean repeats first)."""
+    """Yield the clean run's summary, then one report per run (clean repeats first).
+
+    ``reference``: a clean run's outputs to compare with, read if the file
+    exists (written there otherwise), so series of one day share one clean run.
+    """
     scenario = build(scale=scale)
     count = len(scenario.messages)
     workdir.mkdir(parents=True, exist_ok=True)
-    log(f"clean run: {count} messages, {workers} worker(s), no faults")
-    clean = clean_plan(seed=seed, messages=count, workers=workers)
-    reference, record = run_once(clean, scenario, base, workdir / "clean-1", log=log, keep=keep)
-    (workdir / "reference.json").write_text(json.dumps(reference))
-    yield {
-        "run": 0,
-        "clean": True,
-        "messages": count,
-        "rows": {s: sum(len(v) for v in t.values()) for s, t in reference.items()},
-        "timings_s": record.timings_s,
-    }
+    clean, reference_outputs, summary = clean_reference(
+        scenario,
+        base,
+        seed=seed,
+        workers=workers,
+        scale=scale,
+        workdir=workdir,
+        reference=reference,
+        keep=keep,
+        log=log,
+    )
+    yield summary
     plans = [replace(clean, run=-k) for k in range(2, clean_runs + 1)]  # clean repeats: -2, -3 …
     plans += [
         plan_run(
@@ -83,4 +135,4 @@ def run_series(
         except RunFailed as exc:
             yield {"run": plan.run, "seed": plan.seed, "error": str(exc)[-3000:], "matched": False}
             continue
-        yield run_report(plan, reference, outputs, record)
+        yield run_report(plan, reference_outputs, outputs, record)

@@ -18,6 +18,8 @@ def human_line(report: dict) -> str:
     """One run as a line of text."""
     if report.get("clean"):
         total = report["timings_s"].get("total")
+        if report.get("read_from"):
+            return f"clean run: read from {report['read_from']}, rows {report['rows']}"
         return f"clean run: {report['messages']} messages, rows {report['rows']}, {total}s"
     if "error" in report:
         return f"run {report['run']}: FAILED {report['error'][-500:]}"
@@ -47,6 +49,9 @@ def chaos(
     broker_restart: bool = typer.Option(True, help="restart the broker mid-stream in every run"),
     workdir: str = typer.Option("", help="where the runs' homes go (default: a temp dir)"),
     keep: bool = typer.Option(False, help="keep each run's home (logs, landing, warehouse)"),
+    reference: str = typer.Option(
+        "", help="clean run's outputs: read if the file exists, else run and write there"
+    ),
 ) -> None:
     """Replay the demo day under SIGKILLs and a broker restart; every output must match."""
     from pipelines.chaos.series import run_series
@@ -68,6 +73,7 @@ def chaos(
         clean_runs=clean_runs,
         broker_restart=broker_restart,
         keep=keep,
+        reference=Path(reference) if reference else None,
         log=log,
     ):
         reports.append(report)
