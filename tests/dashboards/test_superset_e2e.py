@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from citybrain.settings import load
-from dashboards.api import SupersetApi
+from dashboards.api import ApiError, SupersetApi
 from dashboards.bundle import ASSETS_DIR, asset_files, export_bundle, import_bundle
 from dashboards.check import chart_data, check_all
 from dashboards.service import superset
@@ -182,3 +182,18 @@ def test_superset_keeps_serving_while_a_replay_and_a_plan_write(demo):
     assert failures == []
     assert during_plan > 0
     assert all(rows > 0 for rows in answers)
+
+
+@pytest.mark.integration
+def test_password_guessing_gets_429_and_the_admin_password_is_never_a_default(demo):
+    """Last in the module: it spends this address's logins for the next minute."""
+    _, service, _, _ = demo
+    assert service.admin_password not in ("admin", "password", "general", "")
+    statuses = []
+    for _ in range(60):  # above the default 20 a minute, per gunicorn worker
+        try:
+            SupersetApi(service.url).login(service.admin_user, "not-the-password")
+            statuses.append(200)
+        except ApiError as exc:
+            statuses.append(exc.status)
+    assert set(statuses) == {401, 429}, statuses
