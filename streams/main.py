@@ -7,7 +7,7 @@ from dataclasses import replace
 import faust
 
 from citybrain.settings import Settings
-from streams import metrics, stalls
+from streams import metrics, stalls, web_limits
 from streams.app import create_app
 from streams.cases import agents as cases
 from streams.cases.api import register_api
@@ -33,6 +33,8 @@ def stream_app(settings: Settings) -> faust.App:
         counters["cases"] = engine.stats
         register_api(app, engine, settings)
         counters["stalls"] = stalls.register(app)
+        if (limits := web_limits.in_flight_of(app)) is not None:
+            counters["http"] = limits.refused
         metrics.register(app, counters)
 
     return create_app(settings, domains=(register_all,))

@@ -43,6 +43,12 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _app_key() -> Any:
+    from aiohttp import web
+
+    return web.AppKey("citybrain_in_flight", InFlight)
+
+
 class InFlight:
     """Requests in progress, in all and per client address; refuses those over a limit."""
 
@@ -50,7 +56,7 @@ class InFlight:
         self.total = total
         self.per_client = per_client
         self.by_client: Counter[str] = Counter()
-        self.refused: Counter[int] = Counter()
+        self.refused: Counter[str] = Counter()  # "refused_429", "refused_503": for /metrics
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InFlight:
@@ -77,7 +83,7 @@ class InFlight:
         refused = self.refusal(client)
         if refused is not None:
             status, reason = refused
-            self.refused[status] += 1
+            self.refused[f"refused_{status}"] += 1
             return web.json_response({"error": reason}, status=status, headers={"Retry-After": "1"})
         self.by_client[client] += 1
         try:
@@ -89,7 +95,10 @@ class InFlight:
 
 
 def limit_requests(web_app: Any, settings: Settings) -> InFlight:
-    """Put an :class:`InFlight` in front of every handler of an aiohttp ``web_app``."""
+    """Put an :class:`InFlight` in front of every handler of an aiohttp ``web_app``.
+
+    The ``web_app`` keeps it under :data:`IN_FLIGHT` (its refusals go to ``/metrics``).
+    """
     from aiohttp import web
 
     limits = InFlight.from_settings(settings)
@@ -99,6 +108,7 @@ def limit_requests(web_app: Any, settings: Settings) -> InFlight:
         return await limits.middleware(request, handler)
 
     web_app.middlewares.insert(0, in_flight)
+    web_app[IN_FLIGHT] = limits
     return limits
 
 
@@ -132,3 +142,14 @@ async def read_body(request: Any, *, max_bytes: int, timeout_s: float) -> bytes:
         return await asyncio.wait_for(read(), timeout_s)
     except TimeoutError:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
+
+
+IN_FLIGHT = _app_key()
+
+
+def in_flight_of(app: Any) -> InFlight | None:
+    """The :class:`InFlight` of a faust App's web server, if :func:`harden` installed one."""
+    try:
+        return app.web.web_app.get(IN_FLIGHT)
+    except Exception:  # no web server (web disabled)
+        return None

@@ -29,7 +29,7 @@ from streams.cases.api import register_api
 from streams.flood import feed
 from streams.vehicles import web as vehicles_web
 from streams.vehicles.fleet import Fleet
-from streams.web_limits import InFlight, limit_requests, server_options
+from streams.web_limits import InFlight, in_flight_of, limit_requests, server_options
 
 sys.path.insert(0, str(Path(__file__).parent / "cases"))
 from test_case_api_support import SECRET, MemoryStore, engine_of
@@ -52,7 +52,7 @@ async def worker_web(settings):
     register_api(app, engine_of(store), settings)
     vehicles_web.register(app, {}, Fleet(vehicles=[], permits=[]), settings)
     feed.register(app, {}, settings)
-    metrics.register(app, {"intake": {"accepted": 1}})
+    metrics.register(app, {"intake": {"accepted": 1}, "http": in_flight_of(app).refused})
     runner = app.web._runner  # the hardened runner create_app installed
     await runner.setup()
     site = aiohttp_web.TCPSite(runner, "127.0.0.1", settings.web_port)
@@ -328,10 +328,12 @@ def test_worker_requests_in_progress_beyond_a_limit_are_refused_then_served_agai
             served = await http(host, port, get("/metrics"))
             return refused, served
 
-    (refused_status, refused_body), (served_status, _) = asyncio.run(run())
+    (refused_status, refused_body), (served_status, metrics_text) = asyncio.run(run())
     assert refused_status == status
     assert b"Retry-After: 1" in refused_body and b"in progress" in refused_body
     assert served_status == 200
+    line = f'citybrain_records_total{{agent="http",counter="refused_{status}"}} 1'
+    assert line.encode() in metrics_text
 
 
 @pytest.mark.integration
