@@ -26,13 +26,11 @@ from pipelines.scenarios.demo_county import build
 from pipelines.scenarios.demo_county.reference import export
 from streams.intake.validate import RawMessage
 from streams.vehicles.fleet import Fleet
-from tests.models.test_incident_marts_end_to_end import TOPICS, landed_rows
-from tests.models.test_marts_end_to_end import case_events, land, storm
+from tests.models.marts_landing import ROOT, case_events, land, land_incident_days, storm
 from tests.models.test_sqlmesh_project import UNIT_TESTS
 from warehouse.landing import LandingWriter
 from warehouse.pg_load import LOADED_FILES, load_all
 
-ROOT = Path(__file__).parents[2]
 MODELS = {
     "staging": "staging",
     "intermediate": "intermediate",
@@ -96,24 +94,8 @@ def land_everything(home: Path) -> None:
         RawMessage("alerts", 0, o, 0, encode_row(doc)) for o, doc in enumerate(vehicle_alerts)
     ]
     land(home / "landing", messages)
-    rows, _, permits = landed_rows()
     writer = LandingWriter(home / "landing")
-    for topic in TOPICS:
-        mine = [{k: v for k, v in r.items() if k != "_topic"} for r in rows if r["_topic"] == topic]
-        writer.write(
-            topic,
-            mine,
-            partitions=[0] * len(mine),
-            offsets=list(range(len(mine))),
-            landed_at=datetime(2026, 7, 17, tzinfo=UTC),
-        )
-    writer.write(
-        "permits",
-        permits,
-        partitions=[0] * len(permits),
-        offsets=list(range(len(permits))),
-        landed_at=datetime(2026, 7, 17, tzinfo=UTC),
-    )
+    land_incident_days(writer)
     land_edge_cases(writer)
     export(build(day=date(2026, 7, 15)), home / "reference")
     write_tables(home / "reference", {"vehicles": vehicle_day.vehicles})
