@@ -143,16 +143,24 @@ def land_incident_days(writer: LandingWriter) -> tuple[list[dict], list[dict], l
     return rows, places, permits
 
 
-def plan_project(home: Path, **env: str) -> duckdb.DuckDBPyConnection:
-    """``sqlmesh plan --auto-apply`` with ``CITYBRAIN_HOME=home`` (and ``env``); the warehouse
-    opened read-only (the caller closes it)."""
+def run_sqlmesh(home: Path, *args: str, **env: str) -> str:
+    """``sqlmesh --paths ROOT *args`` with ``CITYBRAIN_HOME=home`` (and ``env``); its output,
+    once it has exited 0."""
     result = subprocess.run(
-        [SQLMESH, "--paths", str(ROOT), "plan", "--auto-apply", "--no-prompts"],
+        [SQLMESH, "--paths", str(ROOT), *args],
         cwd=ROOT,
         env={**os.environ, "CITYBRAIN_HOME": str(home), **env},
         capture_output=True,
         text=True,
         timeout=900,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    return output
+
+
+def plan_project(home: Path, **env: str) -> duckdb.DuckDBPyConnection:
+    """``sqlmesh plan --auto-apply`` with ``CITYBRAIN_HOME=home`` (and ``env``); the warehouse
+    opened read-only (the caller closes it)."""
+    run_sqlmesh(home, "plan", "--auto-apply", "--no-prompts", **env)
     return duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)

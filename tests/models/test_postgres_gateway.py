@@ -8,9 +8,6 @@ hold the same rows on both.
 
 import json
 import math
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +23,14 @@ from pipelines.scenarios.demo_county import build
 from pipelines.scenarios.demo_county.reference import export
 from streams.intake.validate import RawMessage
 from streams.vehicles.fleet import Fleet
-from tests.models.marts_landing import ROOT, case_events, land, land_incident_days, storm
+from tests.models.marts_landing import (
+    ROOT,
+    case_events,
+    land,
+    land_incident_days,
+    run_sqlmesh,
+    storm,
+)
 from tests.models.test_sqlmesh_project import UNIT_TESTS
 from warehouse.landing import LandingWriter
 from warehouse.pg_load import LOADED_FILES, load_all
@@ -48,17 +52,7 @@ CELL = "89309a42c5bffff"  # (30.25, 120.15), res 9
 
 
 def test_sqlmesh_unit_tests_pass_on_postgres(tmp_path, postgres):
-    sqlmesh = str(Path(sys.executable).with_name("sqlmesh"))
-    result = subprocess.run(
-        [sqlmesh, "--paths", str(ROOT), "--gateway", "postgres", "test"],
-        cwd=ROOT,
-        env={**os.environ, "CITYBRAIN_HOME": str(tmp_path), **postgres.env()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = run_sqlmesh(tmp_path, "--gateway", "postgres", "test", **postgres.env())
     assert f"Successfully Ran `{UNIT_TESTS}` Tests Against `postgres`" in output, output
 
 
