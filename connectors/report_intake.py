@@ -1,7 +1,8 @@
 """The report intake: Open311 GeoReport v2 and the 12345 hotline → ``reports.citizen``.
 
 An aiohttp app over the pure parsers :mod:`connectors.open311` and
-:mod:`connectors.hotline12345` (``citybrain intake serve``):
+:mod:`connectors.hotline12345` (``citybrain intake serve``); its answers, error formats and
+bounded body reads are :mod:`connectors.intake_http`'s:
 
 - ``GET /open311/v2/services.{json,xml}``: the service list;
 - ``GET /open311/v2/services/{code}.{json,xml}``: 404, no service has a definition;
@@ -44,30 +45,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any, Protocol
 
 import orjson
 from aiohttp import web
 
 from citybrain.contracts import ContractViolation
-from connectors import hotline12345, open311
+from connectors import hotline12345, open311, open311_services
+from connectors.intake_http import (
+    OPEN311,
+    STATS,
+    answer_errors,
+    georeport,
+    json_answer,
+    read_body,
+    request_fields,
+)
 from connectors.open311 import Bounds, Open311Error, RequestFilter, RequestStatus
 
 log = logging.getLogger(__name__)
 
-OPEN311 = "/open311/v2"
 FMT = "{fmt:json|xml}"
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a batch export; Open311 bodies are checked smaller
-MAX_REQUEST_BYTES = 64 * 1024
 SEND_TIMEOUT_S = 15.0
 STATUS_CHUNK = 1000
-CONTENT_TYPES = {"json": "application/json", "xml": "text/xml"}
-STATS = web.AppKey("stats", dict)
 # never copied into dead letters: the API key and the caller's personal data
 PRIVATE_FIELDS = frozenset(
     {"api_key", "email", "phone", "first_name", "last_name", "device_id", "account_id"}
@@ -121,56 +125,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _fmt(request: web.Request) -> str:
-    return "xml" if request.path.endswith(".xml") else "json"
-
-
-def _georeport(request: web.Request, items: list[dict[str, Any]], item: str, status: int = 200):
-    fmt = _fmt(request)
-    body = open311.render(items, fmt=fmt, item=item)
-    return web.Response(body=body, status=status, content_type=CONTENT_TYPES[fmt], charset="utf-8")
-
-
-def _json(doc: Any, status: int = 200) -> web.Response:
-    """A JSON answer in UTF-8 (Chinese stays readable)."""
-    return web.Response(body=orjson.dumps(doc), status=status, content_type="application/json")
-
-
-def _problem(status: int, message: str) -> web.Response:
-    error = HTTPStatus(status).phrase.lower().replace(" ", "_")  # e.g. bad_request
-    return _json({"error": error, "message": message}, status=status)
-
-
-def _error(request: web.Request, status: int, message: str) -> web.Response:
-    if request.path.startswith(OPEN311):
-        return _georeport(request, Open311Error(status, message).errors(), "error", status)
-    return _problem(status, message)
-
-
-@web.middleware
-async def answer_errors(request: web.Request, handler: Callable) -> web.StreamResponse:
-    """Every refusal in the door's own error format; a handler bug is a 500, never a crash.
-
-    Handlers of both doors raise :class:`Open311Error` (an HTTP status and a
-    reason): under ``/open311/v2`` it becomes the spec's error list, elsewhere
-    ``{"error": "bad_request", "message": ...}``.
-    """
-    try:
-        return await handler(request)
-    except Open311Error as exc:
-        return _error(request, exc.code, exc.description)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        message = {
-            404: f"no such endpoint: {request.path}",
-            405: f"{request.method} is not allowed on {request.path}",
-        }.get(exc.status, exc.text or exc.reason)
-        return _error(request, exc.status, message)
-    except Exception as exc:
-        log.exception("intake handler failed on %s %s", request.method, request.path)
-        request.app[STATS]["errors"] += 1
-        return _error(request, 500, f"internal error {type(exc).__name__}")
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Intake:
@@ -224,14 +180,14 @@ class Intake:
             self.stats["dead_letter_failures"] += 1
 
     async def services(self, request: web.Request) -> web.Response:
-        return _georeport(request, open311.services(), "service")
+        return georeport(request, open311_services.services(), "service")
 
     async def service_definition(self, request: web.Request) -> web.Response:
         code = request.match_info["code"]
         raise Open311Error(404, f"service {code!r} has no service definition (metadata is false)")
 
     async def post_request(self, request: web.Request) -> web.Response:
-        body = await _request_body(request, timeout_s=self.body_timeout_s)
+        body = await request_fields(request, timeout_s=self.body_timeout_s)
         self.check_key(request, body)
         try:
             row = open311.report_from_request(body, received_at=_now(), bounds=self.bounds)
@@ -239,7 +195,7 @@ class Intake:
             await self.dead_letter(exc.description, _kept(body))
             raise
         await self.publish([row])
-        return _georeport(request, open311.posted(row), "request", status=201)
+        return georeport(request, open311.posted(row), "request", status=201)
 
     def visible(self, row: Mapping[str, Any] | None) -> bool:
         return row is not None and row["channel"] in self.channels
@@ -258,7 +214,7 @@ class Intake:
                     found.append(open311.service_request(row, status))
             if len(found) >= open311.MAX_REQUESTS:
                 break
-        return _georeport(request, found[: open311.MAX_REQUESTS], "request")
+        return georeport(request, found[: open311.MAX_REQUESTS], "request")
 
     async def request(self, request: web.Request) -> web.Response:
         event_id = request.match_info["service_request_id"]
@@ -266,9 +222,7 @@ class Intake:
         if not self.visible(row):
             raise Open311Error(404, f"service_request_id {event_id!r} not found")
         statuses = await self.status_of([event_id])
-        return _georeport(
-            request, [open311.service_request(row, statuses.get(event_id))], "request"
-        )
+        return georeport(request, [open311.service_request(row, statuses.get(event_id))], "request")
 
     async def status_of(self, event_ids: Sequence[str]) -> Mapping[str, RequestStatus]:
         try:
@@ -279,7 +233,7 @@ class Intake:
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.check_key(request, {})
-        raw = await _read(request, timeout_s=self.body_timeout_s)
+        raw = await read_body(request, timeout_s=self.body_timeout_s)
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -293,11 +247,11 @@ class Intake:
             await self.dead_letter(exc.reason, _kept(record))
             raise Open311Error(400, exc.reason) from None
         await self.publish([row])
-        return _json({"event_id": row["event_id"]}, status=201)
+        return json_answer({"event_id": row["event_id"]}, status=201)
 
     async def batch(self, request: web.Request) -> web.Response:
         self.check_key(request, {})
-        raw = await _read(request, timeout_s=self.body_timeout_s, max_bytes=MAX_BODY_BYTES)
+        raw = await read_body(request, timeout_s=self.body_timeout_s, max_bytes=MAX_BODY_BYTES)
         kind = next((k for k in ("csv", "json") if k in request.content_type), None)
         if "spreadsheetml" in request.content_type:
             kind = "xlsx"
@@ -314,10 +268,10 @@ class Intake:
             "published": len(rows),
             "refused": [{"row": r.row, "reason": r.reason} for r in refused],
         }
-        return _json(answer, status=422 if refused else 200)
+        return json_answer(answer, status=422 if refused else 200)
 
     async def stats_view(self, request: web.Request) -> web.Response:
-        return _json({**self.stats, "index_size": len(self.index)})
+        return json_answer({**self.stats, "index_size": len(self.index)})
 
 
 def _kept(record: Any) -> bytes:
@@ -330,42 +284,6 @@ def _kept(record: Any) -> bytes:
 def refusal_dead_letter(refusal: hotline12345.Refusal) -> tuple[str, bytes]:
     """(reason with row number, kept record) of a refused work order, for the sink."""
     return f"row {refusal.row}: {refusal.reason}", _kept(refusal.record)
-
-
-async def _read(
-    request: web.Request,
-    *,
-    timeout_s: float,
-    max_bytes: int = MAX_REQUEST_BYTES,
-    form: bool = False,
-) -> Any:
-    """The body (or the parsed form) within ``timeout_s``; Open311Error 408 after it, 413
-    at once when its announced length is over ``max_bytes``."""
-    if (request.content_length or 0) > max_bytes:
-        raise Open311Error(413, f"a request body may be at most {max_bytes} bytes")
-    try:
-        return await asyncio.wait_for(request.post() if form else request.read(), timeout_s)
-    except TimeoutError:
-        raise Open311Error(408, f"the request body did not arrive within {timeout_s:g} s") from None
-
-
-async def _request_body(request: web.Request, *, timeout_s: float) -> dict[str, Any]:
-    """A POST requests body (urlencoded, multipart or JSON object) → its fields."""
-    if request.content_type == "multipart/form-data":
-        form = await _read(request, timeout_s=timeout_s, form=True)
-        return {k: v for k, v in form.items() if isinstance(v, str)}  # media files: not kept
-    raw = await _read(request, timeout_s=timeout_s)
-    if len(raw) > MAX_REQUEST_BYTES:
-        raise Open311Error(413, f"a request body may be at most {MAX_REQUEST_BYTES} bytes")
-    try:
-        if request.content_type == "application/json" or raw.lstrip()[:1] == b"{":
-            body = orjson.loads(raw)
-            if not isinstance(body, dict):
-                raise Open311Error(400, "a JSON request body must be one object")
-            return body
-        return dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-    except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Open311Error(400, f"the request body cannot be read: {exc}") from None
 
 
 def intake_app(

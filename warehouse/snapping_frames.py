@@ -1,15 +1,19 @@
-"""The fetch-and-snap steps the SQLMesh Python models share (pure: frames in, frames out).
+"""The fetch-and-snap steps the SQLMesh Python models share.
 
-The road-damage models snap reports and cases to reference.roads, the exposed-garbage mart
-finds each report's nearest bin of reference.garbage_bins; both read citizen reports of one
-category in the run's window. Models import this module inside ``execute`` (SQLMesh would
-otherwise serialise it into the snapshot) and keep their ``context.var`` calls themselves:
-SQLMesh finds the variables a Python model reads in its own code.
+The road-damage models snap reports and cases to reference.roads (both through
+``road_snapped_frames``), the exposed-garbage mart finds each report's nearest bin of
+reference.garbage_bins; the report models read citizen reports of one category in the run's
+window. All but ``road_snapped_frames`` are pure (frames in, frames out); it reads through the
+model's context. Models import this module inside ``execute`` (SQLMesh would otherwise
+serialise it into the snapshot) and keep their ``context.var`` calls themselves: SQLMesh finds
+the variables a Python model reads in its own code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -48,6 +52,24 @@ def snap_to_roads(points: pd.DataFrame, roads: pd.DataFrame, *, snap_m: float) -
     out["road_segment_id"] = out["nearest_road_segment_id"].where(snapped, None)
     out["along_segment_m"] = pd.Series(along_m.round(1), index=out.index).where(snapped, None)
     return out
+
+
+def road_snapped_frames(
+    context: Any, points_sql: str, *, snap_m: float, columns: Iterable[str]
+) -> Iterator[pd.DataFrame]:
+    """The rows of ``points_sql`` (with lat, lng) snapped to reference.roads, as ``columns``.
+
+    ``context`` is the model's SQLMesh ExecutionContext (``fetchdf``, ``resolve_table``);
+    ``snap_m`` as in ``snap_to_roads``. Yields one frame, or nothing when the query has no rows
+    (SQLMesh's way to say "no rows").
+    """
+    points = context.fetchdf(points_sql)
+    if points.empty:
+        return
+    roads = context.fetchdf(
+        f"SELECT {ROADS_COLUMNS} FROM {context.resolve_table('reference.roads')}"
+    )
+    yield snap_to_roads(points, roads, snap_m=snap_m)[list(columns)]
 
 
 def nearest_bins(points: pd.DataFrame, bins: pd.DataFrame, *, within_m: float) -> pd.DataFrame:

@@ -60,19 +60,14 @@ def execute(
 ) -> t.Iterator[pd.DataFrame]:
     # imported here: SQLMesh would otherwise serialise the project modules into the snapshot
     from warehouse.snapping import ROAD_SNAP_M
-    from warehouse.snapping_frames import ROADS_COLUMNS, snap_to_roads
+    from warehouse.snapping_frames import road_snapped_frames
 
-    snap_m = float(context.var("road_snap_m", ROAD_SNAP_M))
-    cases = context.fetchdf(
+    cases = (
         "SELECT case_id, reported_at, state, lat, lng"
         f" FROM {context.resolve_table('marts.case_state_by_case')}"
         " WHERE category = 'road_damage' AND reported_at IS NOT NULL"
         " AND lat IS NOT NULL AND lng IS NOT NULL"
         " AND state NOT IN ('cancelled', 'not_registered')"
     )
-    if cases.empty:
-        return
-    roads = context.fetchdf(
-        f"SELECT {ROADS_COLUMNS} FROM {context.resolve_table('reference.roads')}"
-    )
-    yield snap_to_roads(cases, roads, snap_m=snap_m)[list(COLUMNS)]
+    snap_m = float(context.var("road_snap_m", ROAD_SNAP_M))
+    yield from road_snapped_frames(context, cases, snap_m=snap_m, columns=COLUMNS)

@@ -64,20 +64,13 @@ def execute(
 ) -> t.Iterator[pd.DataFrame]:
     # imported here: SQLMesh would otherwise serialise the project modules into the snapshot
     from warehouse.snapping import ROAD_SNAP_M
-    from warehouse.snapping_frames import ROADS_COLUMNS, citizen_reports_sql, snap_to_roads
+    from warehouse.snapping_frames import citizen_reports_sql, road_snapped_frames
 
+    reports = citizen_reports_sql(
+        context.resolve_table("staging.stg_citizen_reports"),
+        category="road_damage",
+        start=start,
+        end=end,
+    )
     snap_m = float(context.var("road_snap_m", ROAD_SNAP_M))
-    reports = context.fetchdf(
-        citizen_reports_sql(
-            context.resolve_table("staging.stg_citizen_reports"),
-            category="road_damage",
-            start=start,
-            end=end,
-        )
-    )
-    if reports.empty:
-        return
-    roads = context.fetchdf(
-        f"SELECT {ROADS_COLUMNS} FROM {context.resolve_table('reference.roads')}"
-    )
-    yield snap_to_roads(reports, roads, snap_m=snap_m)[list(COLUMNS)]
+    yield from road_snapped_frames(context, reports, snap_m=snap_m, columns=COLUMNS)

@@ -4,7 +4,8 @@
    to zero). Periods are local days, ISO weeks (Monday start) and months (Asia/Shanghai).
    incident_change_ratio is the change as a fraction of the previous count (0.25 = +25 %); null
    when the previous period had none. has_previous_period is false when the previous period
-   starts before the first observed day (its count is partly or wholly unobserved, not "none"). */
+   starts before the first observed day (its count is partly or wholly unobserved, not "none").
+   The comparison is macros/trend.py's, shared with the cell and GB/T class trends. */
 MODEL (
   name marts.incident_trend_by_category_period,
   kind FULL,
@@ -25,30 +26,8 @@ WITH counts AS (
   SELECT period_grain, period_start_date_local, category, SUM(incident_count) AS incident_count
   FROM intermediate.int_incident_counts_by_period
   GROUP BY period_grain, period_start_date_local, category
-), spine AS (
-  SELECT periods.*, categories.category
-  FROM intermediate.int_incident_periods AS periods
-  CROSS JOIN (SELECT DISTINCT category FROM counts) AS categories
 ), compared AS (
-  SELECT
-    spine.period_grain,
-    spine.period_start_date_local,
-    spine.period_end_date_local,
-    spine.previous_period_start_date_local,
-    spine.is_period_complete,
-    spine.has_previous_period,
-    spine.category,
-    COALESCE(current_period.incident_count, 0) AS incident_count,
-    COALESCE(previous_period.incident_count, 0) AS previous_incident_count
-  FROM spine
-  LEFT JOIN counts AS current_period
-    ON current_period.period_grain = spine.period_grain
-    AND current_period.period_start_date_local = spine.period_start_date_local
-    AND current_period.category = spine.category
-  LEFT JOIN counts AS previous_period
-    ON previous_period.period_grain = spine.period_grain
-    AND previous_period.period_start_date_local = spine.previous_period_start_date_local
-    AND previous_period.category = spine.category
+  @trend_compared(category)
 )
 SELECT
   compared.period_grain::TEXT AS period_grain, /* day | week (ISO, Monday start) | month */
@@ -66,4 +45,3 @@ SELECT
 FROM compared
 LEFT JOIN reference.incident_categories AS categories
   ON categories.category = compared.category
-WHERE compared.incident_count > 0 OR compared.previous_incident_count > 0

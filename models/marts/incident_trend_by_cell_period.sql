@@ -1,7 +1,8 @@
 /* 高发区域 trend: incidents of all categories in each H3 res-9 cell in a period against the period
    before it. One row per period_grain x period_start_date_local x h3_res9 where the cell had an
    incident in the period or the previous one. Periods, ratios and has_previous_period as in
-   marts.incident_trend_by_category_period; cell centre and names from intermediate.int_cells. */
+   marts.incident_trend_by_category_period (the comparison is macros/trend.py's); cell centre
+   and names from intermediate.int_cells. */
 MODEL (
   name marts.incident_trend_by_cell_period,
   kind FULL,
@@ -22,30 +23,8 @@ WITH counts AS (
   SELECT period_grain, period_start_date_local, h3_res9, SUM(incident_count) AS incident_count
   FROM intermediate.int_incident_counts_by_period
   GROUP BY period_grain, period_start_date_local, h3_res9
-), spine AS (
-  SELECT periods.*, observed.h3_res9
-  FROM intermediate.int_incident_periods AS periods
-  CROSS JOIN (SELECT DISTINCT h3_res9 FROM counts) AS observed
 ), compared AS (
-  SELECT
-    spine.period_grain,
-    spine.period_start_date_local,
-    spine.period_end_date_local,
-    spine.previous_period_start_date_local,
-    spine.is_period_complete,
-    spine.has_previous_period,
-    spine.h3_res9,
-    COALESCE(current_period.incident_count, 0) AS incident_count,
-    COALESCE(previous_period.incident_count, 0) AS previous_incident_count
-  FROM spine
-  LEFT JOIN counts AS current_period
-    ON current_period.period_grain = spine.period_grain
-    AND current_period.period_start_date_local = spine.period_start_date_local
-    AND current_period.h3_res9 = spine.h3_res9
-  LEFT JOIN counts AS previous_period
-    ON previous_period.period_grain = spine.period_grain
-    AND previous_period.period_start_date_local = spine.previous_period_start_date_local
-    AND previous_period.h3_res9 = spine.h3_res9
+  @trend_compared(h3_res9)
 )
 SELECT
   compared.period_grain::TEXT AS period_grain, /* day | week (ISO, Monday start) | month */
@@ -67,4 +46,3 @@ SELECT
 FROM compared
 LEFT JOIN intermediate.int_cells AS cells
   ON cells.h3_res9 = compared.h3_res9
-WHERE compared.incident_count > 0 OR compared.previous_incident_count > 0

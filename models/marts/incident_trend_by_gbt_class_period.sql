@@ -5,7 +5,8 @@
    for (waterlogging, other) are left out.
    One row per period_grain x period_start_date_local x gbt_class_code where the class had an
    incident in the period or in the previous one. incident_change_ratio: change as a fraction of
-   the previous count, null when that was 0. FULL like the category trend: a period's previous
+   the previous count, null when that was 0 (the comparison is macros/trend.py's, as for the
+   category and cell trends). FULL like the category trend: a period's previous
    period may lie in any earlier run's window. */
 MODEL (
   name marts.incident_trend_by_gbt_class_period,
@@ -55,31 +56,8 @@ WITH classes AS (
     MIN(gbt_class_name) AS gbt_class_name
   FROM classes
   GROUP BY gbt_class_code
-), spine AS (
-  SELECT
-    periods.period_grain,
-    periods.period_start_date_local,
-    periods.period_end_date_local,
-    periods.previous_period_start_date_local,
-    periods.is_period_complete,
-    periods.has_previous_period,
-    seen.gbt_class_code
-  FROM intermediate.int_incident_periods AS periods
-  CROSS JOIN (SELECT DISTINCT gbt_class_code FROM counts) AS seen
 ), compared AS (
-  SELECT
-    spine.*,
-    COALESCE(current_period.incident_count, 0) AS incident_count,
-    COALESCE(previous_period.incident_count, 0) AS previous_incident_count
-  FROM spine
-  LEFT JOIN counts AS current_period
-    ON current_period.period_grain = spine.period_grain
-    AND current_period.period_start_date_local = spine.period_start_date_local
-    AND current_period.gbt_class_code = spine.gbt_class_code
-  LEFT JOIN counts AS previous_period
-    ON previous_period.period_grain = spine.period_grain
-    AND previous_period.period_start_date_local = spine.previous_period_start_date_local
-    AND previous_period.gbt_class_code = spine.gbt_class_code
+  @trend_compared(gbt_class_code)
 )
 SELECT
   compared.period_grain::TEXT AS period_grain, /* day | week (ISO, Monday start) | month */
@@ -101,4 +79,3 @@ SELECT
 FROM compared
 JOIN class_names
   ON class_names.gbt_class_code = compared.gbt_class_code
-WHERE compared.incident_count > 0 OR compared.previous_incident_count > 0

@@ -8,15 +8,9 @@ models.
 """
 
 import csv
-import os
-import subprocess
-import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-import duckdb
 import h3
 import numpy as np
 import pytest
@@ -27,49 +21,18 @@ from citybrain.categories import CATEGORIES
 from citybrain.settings import load
 from pipelines.scenarios.demo_county import build, geography
 from pipelines.scenarios.demo_county.reference import export
-from streams.intake.validate import RawMessage
-from streams.sink.agents import rows_by_topic
+from tests.models.marts_landing import (
+    DAY_1,
+    DAY_2,
+    LOCAL,
+    ROOT,
+    land_incident_days,
+    plan_project,
+)
 from warehouse.cells import bounds_cells, grid_of_cells
 from warehouse.landing import LandingWriter
 
-ROOT = Path(__file__).parents[2]
-LOCAL = ZoneInfo("Asia/Shanghai")
-DAY_1, DAY_2 = date(2026, 7, 15), date(2026, 7, 16)
-SCALES = {DAY_1: 1.0, DAY_2: 0.8}
-TOPICS = ("detections.video", "reports.citizen")
 VENDING = ("unlicensed_peddler", "out_of_store_business", "lane_occupation")
-# the demo's permits were issued 30 days before its day, before the SQLMesh project's start
-# (2026-07-01), where stg_permits never looks: land them as versions of the first day
-PERMITS_AT = datetime(2026, 7, 14, 16, 0, tzinfo=UTC)  # local midnight of DAY_1
-
-
-def landed_rows() -> tuple[list[dict], list[dict], list[dict]]:
-    """Both days' valid video and report rows as the sink parses them; evening places; permits."""
-    rows, places, permits = [], [], []
-    for day, scale in SCALES.items():
-        scenario = build(day=day, scale=scale)
-        messages = [
-            RawMessage(m.topic, 0, i, 0, m.value)
-            for i, m in enumerate(scenario.messages)
-            if m.valid and m.topic in (*TOPICS, "permits")
-        ]
-        grouped, skipped = rows_by_topic(messages)
-        assert skipped == 0
-        for topic in TOPICS:
-            # the day's last episodes run past local midnight: keep each day to itself
-            # one seed draws the same ids on both days: give each day's ids its date
-            rows += [
-                {**row, "event_id": f"{day:%m%d}-{row['event_id']}", "_topic": topic}
-                for row, _, _ in grouped[topic]
-                if row["event_at"].astimezone(LOCAL).date() == day
-            ]
-        places += [(day, p) for p in scenario.places if p["evening"]]
-        permits = [  # the same permits every day
-            {**row, "event_at": PERMITS_AT} for row, _, _ in grouped["permits"]
-        ]
-    ids = Counter(row["event_id"] for row in rows)
-    assert ids.most_common(1)[0][1] == 1, "event ids must be unique across the two days"
-    return rows, places, permits
 
 
 def incidents(rows: list[dict]) -> Counter:
@@ -86,37 +49,10 @@ def incidents(rows: list[dict]) -> Counter:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("citybrain-home")
-    rows, places, permits = landed_rows()
-    writer = LandingWriter(home / "landing")
-    for topic in TOPICS:
-        mine = [{k: v for k, v in r.items() if k != "_topic"} for r in rows if r["_topic"] == topic]
-        writer.write(
-            topic,
-            mine,
-            partitions=[0] * len(mine),
-            offsets=list(range(len(mine))),
-            landed_at=datetime(2026, 7, 17, tzinfo=UTC),
-        )
-    writer.write(
-        "permits",
-        permits,
-        partitions=[0] * len(permits),
-        offsets=list(range(len(permits))),
-        landed_at=datetime(2026, 7, 17, tzinfo=UTC),
-    )
+    rows, places, permits = land_incident_days(LandingWriter(home / "landing"))
     scenario = build(day=DAY_1)
     export(scenario, home / "reference")
-    sqlmesh = Path(sys.executable).with_name("sqlmesh")
-    result = subprocess.run(
-        [str(sqlmesh), "--paths", str(ROOT), "plan", "--auto-apply", "--no-prompts"],
-        cwd=ROOT,
-        env={**os.environ, "CITYBRAIN_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)
+    con = plan_project(home)
     yield con, rows, places, scenario.grids, permits
     con.close()
 

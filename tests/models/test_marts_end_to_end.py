@@ -5,12 +5,7 @@ here they come out of the whole pipeline: sink parsing → Parquet landing → s
 with the audits of every model run by the plan.
 """
 
-import json
-import os
-import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import duckdb
 import pytest
@@ -18,64 +13,15 @@ import pytest
 from citybrain.contracts import encode_row
 from streams.cases.engine import command_of
 from streams.cases.lifecycle import apply
-from streams.flood import watch
-from streams.flood.levels import DepthThresholds
-from streams.flood.stations import StationConfig
 from streams.intake.validate import RawMessage
-from streams.sink.agents import rows_by_topic
-from warehouse.landing import LandingWriter
-
-ROOT = Path(__file__).parents[2]
-FIXTURE = Path(__file__).with_name("fixtures") / "case_events.jsonl"
-T0 = datetime(2026, 7, 15, 6, 0, tzinfo=UTC)  # 14:00 in Asia/Shanghai
-STATION = StationConfig(
-    station_id="0010100001",
-    name="解放路下穿",
-    lat=30.25,
-    lng=120.15,
-    waterlogging=DepthThresholds(),  # yellow from 0.20 m, red from 0.27 m
+from tests.models.marts_landing import (
+    DEPTHS_M,
+    T0,
+    case_events,
+    land,
+    plan_project,
+    storm,
 )
-DEPTHS_M = [0.05, 0.22, 0.30] + [0.0] * 12  # one reading every 5 minutes from 06:00 to 07:10
-
-
-def case_events() -> list[dict]:
-    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
-
-
-def storm() -> tuple[list[dict], list[dict]]:
-    """The underpass's depth readings and the alerts documents the flood watch makes of them."""
-    readings, alerts, value = [], [], None
-    for i, depth_m in enumerate(DEPTHS_M):
-        row = {
-            "event_id": f"d-{i}",
-            "event_at": T0 + timedelta(minutes=5 * i),
-            "station_id": STATION.station_id,
-            "element": "waterlogging_depth_m",
-            "value": depth_m,
-            "unit": "m",
-            "period_s": None,
-            "lat": STATION.lat,
-            "lng": STATION.lng,
-        }
-        applied = watch.apply(value, row, station=STATION, partition=0, heard_s=1_800_000_000 + i)
-        value = applied.value
-        readings.append(row)
-        alerts += applied.messages
-    return readings, alerts
-
-
-def land(root: Path, messages: list[RawMessage]) -> None:
-    grouped, skipped = rows_by_topic(messages)
-    assert skipped == 0
-    writer = LandingWriter(root)
-    for topic, items in grouped.items():
-        writer.write(
-            topic,
-            [row for row, _, _ in items],
-            partitions=[p for _, p, _ in items],
-            offsets=[o for _, _, o in items],
-            landed_at=datetime(2026, 7, 16, tzinfo=UTC),
-        )
 
 
 def test_the_fixture_follows_the_case_lifecycle():
@@ -112,17 +58,7 @@ def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         RawMessage("alerts", 1, offset, 0, encode_row(doc)) for offset, doc in enumerate(alerts)
     ]
     land(home / "landing", messages)
-    sqlmesh = Path(sys.executable).with_name("sqlmesh")
-    result = subprocess.run(
-        [str(sqlmesh), "--paths", str(ROOT), "plan", "--auto-apply", "--no-prompts"],
-        cwd=ROOT,
-        env={**os.environ, "CITYBRAIN_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)
+    con = plan_project(home)
     yield con
     con.close()
 

@@ -8,9 +8,6 @@ hold the same rows on both.
 
 import json
 import math
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,13 +23,18 @@ from pipelines.scenarios.demo_county import build
 from pipelines.scenarios.demo_county.reference import export
 from streams.intake.validate import RawMessage
 from streams.vehicles.fleet import Fleet
-from tests.models.test_incident_marts_end_to_end import TOPICS, landed_rows
-from tests.models.test_marts_end_to_end import case_events, land, storm
+from tests.models.marts_landing import (
+    ROOT,
+    case_events,
+    land,
+    land_incident_days,
+    run_sqlmesh,
+    storm,
+)
 from tests.models.test_sqlmesh_project import UNIT_TESTS
 from warehouse.landing import LandingWriter
 from warehouse.pg_load import LOADED_FILES, load_all
 
-ROOT = Path(__file__).parents[2]
 MODELS = {
     "staging": "staging",
     "intermediate": "intermediate",
@@ -50,17 +52,7 @@ CELL = "89309a42c5bffff"  # (30.25, 120.15), res 9
 
 
 def test_sqlmesh_unit_tests_pass_on_postgres(tmp_path, postgres):
-    sqlmesh = str(Path(sys.executable).with_name("sqlmesh"))
-    result = subprocess.run(
-        [sqlmesh, "--paths", str(ROOT), "--gateway", "postgres", "test"],
-        cwd=ROOT,
-        env={**os.environ, "CITYBRAIN_HOME": str(tmp_path), **postgres.env()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = run_sqlmesh(tmp_path, "--gateway", "postgres", "test", **postgres.env())
     assert f"Successfully Ran `{UNIT_TESTS}` Tests Against `postgres`" in output, output
 
 
@@ -96,24 +88,8 @@ def land_everything(home: Path) -> None:
         RawMessage("alerts", 0, o, 0, encode_row(doc)) for o, doc in enumerate(vehicle_alerts)
     ]
     land(home / "landing", messages)
-    rows, _, permits = landed_rows()
     writer = LandingWriter(home / "landing")
-    for topic in TOPICS:
-        mine = [{k: v for k, v in r.items() if k != "_topic"} for r in rows if r["_topic"] == topic]
-        writer.write(
-            topic,
-            mine,
-            partitions=[0] * len(mine),
-            offsets=list(range(len(mine))),
-            landed_at=datetime(2026, 7, 17, tzinfo=UTC),
-        )
-    writer.write(
-        "permits",
-        permits,
-        partitions=[0] * len(permits),
-        offsets=list(range(len(permits))),
-        landed_at=datetime(2026, 7, 17, tzinfo=UTC),
-    )
+    land_incident_days(writer)
     land_edge_cases(writer)
     export(build(day=date(2026, 7, 15)), home / "reference")
     write_tables(home / "reference", {"vehicles": vehicle_day.vehicles})

@@ -10,14 +10,9 @@ road segments on top, the bin-less garbage black spot flagged, the ad company
 with repeated violations scored lowest, the muck company and its site scored.
 """
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
-import duckdb
 import h3
 import pytest
 
@@ -31,14 +26,13 @@ from streams.intake.validate import RawMessage
 from streams.sink.agents import rows_by_topic
 from streams.vehicles.fleet import Fleet
 from streams.video.core import VideoRules
+from tests.models.marts_landing import plan_project, write_rows
 from warehouse.landing import LandingWriter
 
-ROOT = Path(__file__).parents[2]
 DAY = datetime(2026, 7, 15).date()
 PERMITS_AT = datetime(2026, 7, 14, 16, 0, tzinfo=UTC)  # inside the project's start (2026-07-01)
 LANDED_AT = datetime(2026, 7, 16, tzinfo=UTC)
 SNAP_M = 50.0
-SQLMESH = str(Path(sys.executable).with_name("sqlmesh"))
 
 
 @pytest.fixture(scope="module")
@@ -79,24 +73,9 @@ def demo(tmp_path_factory):
         "alerts": [r for r, _, _ in alert_rows["alerts"]],
     }
     for topic, rows in tables.items():
-        writer.write(
-            topic,
-            rows,
-            partitions=[0] * len(rows),
-            offsets=list(range(len(rows))),
-            landed_at=LANDED_AT,
-        )
+        write_rows(writer, topic, rows, landed_at=LANDED_AT)
     export(scenario, home / "reference")
-    result = subprocess.run(
-        [SQLMESH, "--paths", str(ROOT), "plan", "--auto-apply", "--no-prompts"],
-        cwd=ROOT,
-        env={**os.environ, "CITYBRAIN_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)
+    con = plan_project(home)
     yield scenario, tables, video_alerts, muck_alerts, con
     con.close()
 

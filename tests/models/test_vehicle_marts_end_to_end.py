@@ -6,13 +6,8 @@ vehicles reference table is written where the workers read it; then the
 project is planned. Each mart is checked against a direct Python computation.
 """
 
-import os
-import subprocess
-import sys
 from collections import defaultdict
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from citybrain.contracts import decode, encode_row, gps
@@ -23,11 +18,9 @@ from pipelines.scenarios.demo_county.clock import LOCAL
 from streams.intake.validate import RawMessage
 from streams.vehicles.fleet import Fleet
 from streams.vehicles.tracks import Fix, build_track
-from tests.models.test_marts_end_to_end import land
+from tests.models.marts_landing import land, plan_project
 from warehouse.patrol import coverage_rows
 from warehouse.reference import route_cells
-
-ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -47,28 +40,7 @@ def demo(tmp_path_factory):
     write_tables(
         home / "citybrain" / "reference", {"vehicles": scenario.vehicles, "grids": scenario.grids}
     )
-    env = {
-        **os.environ,
-        "CITYBRAIN_HOME": str(home),
-        "CITYBRAIN_REFERENCE_DIR": str(home / "citybrain" / "reference"),
-    }
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("sqlmesh")),
-            "--paths",
-            str(ROOT),
-            "plan",
-            "--auto-apply",
-            "--no-prompts",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    con = duckdb.connect(str(home / "warehouse" / "citybrain.duckdb"), read_only=True)
+    con = plan_project(home, CITYBRAIN_REFERENCE_DIR=str(home / "citybrain" / "reference"))
     yield scenario, rows, alerts, con
     con.close()
 

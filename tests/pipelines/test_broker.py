@@ -10,14 +10,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 import pipelines.broker as broker_module
 from citybrain.settings import load
 from citybrain.topics import TopicSpec
-from pipelines.broker import (
-    READY_MARKER,
-    BrokerError,
-    LocalBroker,
-    ensure_jars,
-    jars_dir,
-    render_properties,
-)
+from pipelines.broker import BrokerError, LocalBroker, render_properties
+from pipelines.broker_jars import READY_MARKER, ensure_jars, jars_dir
 from pipelines.topics_admin import create_topics
 
 

@@ -2,10 +2,16 @@
 
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 
 from warehouse.snapping import M_PER_DEG_LAT
-from warehouse.snapping_frames import citizen_reports_sql, nearest_bins, snap_to_roads
+from warehouse.snapping_frames import (
+    citizen_reports_sql,
+    nearest_bins,
+    road_snapped_frames,
+    snap_to_roads,
+)
 
 ROADS = pd.DataFrame(
     {"road_segment_id": ["RD-1"], "line_wkt": ["LINESTRING (120.1400 30.2440, 120.1490 30.2440)"]}
@@ -57,3 +63,41 @@ def test_the_reports_query_reads_one_category_in_the_window():
     )
     assert "FROM db.stg WHERE category = 'exposed_garbage'" in sql
     assert "BETWEEN '2026-01-01 00:00:00.000000' AND '2026-01-02 00:00:00.000000'" in sql
+
+
+class DuckDBContext:
+    """The two ExecutionContext calls road_snapped_frames makes, on a real in-memory DuckDB."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def fetchdf(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def resolve_table(self, name: str) -> str:
+        return name
+
+
+def test_road_snapped_frames_fetch_points_and_roads_and_keep_the_columns_asked_for():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA reference")
+    con.execute("CREATE TABLE reference.roads AS SELECT * FROM ROADS")
+    con.execute(
+        "CREATE TABLE points AS SELECT * FROM (VALUES ('near', ?, 120.1445), ('far', ?, 120.1445))"
+        " AS t(case_id, lat, lng)",
+        [30.2440 + 20 / M_PER_DEG_LAT, 30.2440 + 80 / M_PER_DEG_LAT],
+    )
+    frames = list(
+        road_snapped_frames(
+            DuckDBContext(con),
+            "SELECT * FROM points ORDER BY case_id DESC",
+            snap_m=50.0,
+            columns=["case_id", "road_segment_id", "nearest_segment_distance_m"],
+        )
+    )
+    assert len(frames) == 1
+    assert frames[0].values.tolist() == [["near", "RD-1", 20.0], ["far", None, 80.0]]
+    nothing = road_snapped_frames(
+        DuckDBContext(con), "SELECT * FROM points WHERE false", snap_m=50.0, columns=["case_id"]
+    )
+    assert list(nothing) == []

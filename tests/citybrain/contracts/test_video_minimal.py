@@ -14,10 +14,9 @@ import orjson
 import pytest
 
 from citybrain.contracts import ContractViolation, decode
+from citybrain.contracts.cameras import Camera, load_cameras
 from citybrain.contracts.video import (
     MINIMAL_EVENT_TYPE,
-    Camera,
-    load_cameras,
     minimal_event_id,
     validate,
     validate_rows,

@@ -1,15 +1,13 @@
 """SL 651-2014 ASCII mode: frames, report bodies, acknowledgements, both framings on one link.
 
-No real ASCII-mode frame is published in the sources read (the standard's text
-has no worked example). The examples below are the two published HEX timed
-reports (handsomestWei/sl651-2014 Crc16Util.java; toymoban.com/news/detail-686475)
-written out by hand in ASCII mode following tables 16/17 and §6.6.2 of the
-standard, so each must decode to the same report as its published HEX form.
-The published HEX acknowledgements are reproduced byte for byte.
+The examples (``ascii_frames``) are the two published HEX timed reports written out by
+hand in ASCII mode, so each must decode to the same report as its published HEX form.
+The published HEX acknowledgements are reproduced byte for byte. Refusals are
+``test_sl651_ascii_rejections.py``'s.
 """
 
 import asyncio
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -24,7 +22,6 @@ from connectors.sl651.frames import (
     ETB,
     ETX,
     SYN,
-    FrameError,
     crc16,
     decode_frame,
     encode_frame,
@@ -33,49 +30,24 @@ from connectors.sl651.session import (
     ACK_END,
     MixedSplitter,
     Session,
-    Station,
     framing_of,
     hex_ack,
 )
 from connectors.tcp_gateway import TcpGateway
-
-BEIJING = timezone(timedelta(hours=8))
-SOH, STX = b"\x01", b"\x02"
-
-# handsomestWei's 0x32 frame: 7E7E 01 0010100001 A000 32 002B 02 000C 200724172349 F1F1 0010100001
-# 48 F0F0 2007241723 2019000130 2219000040 392300000550 38121268 03 8397
-PUBLISHED_HEX_1 = bytes.fromhex(
-    "7E7E010010100001A00032002B02000C200724172349F1F1001010000148F0F02007241723"
-    "2019000130221900004039230000055038121268038397"
+from tests.connectors.sl651.ascii_frames import (
+    ASCII_1,
+    ASCII_2,
+    BEIJING,
+    NOW,
+    PUBLISHED_ACK_2,
+    PUBLISHED_HEX_1,
+    PUBLISHED_HEX_2,
+    PUBLISHED_TEST_ACK,
+    PUBLISHED_TEST_REPORT,
+    SOH,
+    STATIONS,
+    STX,
 )
-ASCII_1 = (
-    SOH + b"01" + b"0010100001" + b"A000" + b"32" + b"0050" + STX
-    + b"000C200724172349ST 0010100001 H TT 2007241723 PJ 13.0 PN05 4.0 Z 0.550 VT 12.68 "
-    + b"\x03" + b"CB39"
-)  # fmt: skip
-# toymoban.com's 0x32 frame (centre 05, station 0011223344, password 03E8, serial 0x34)
-PUBLISHED_HEX_2 = bytes.fromhex(
-    "7E7E05001122334403E832002B020034170718110016F1F1001122334448F0F01707181100"
-    "201900004026190000403923000104903812109903A421"
-)
-PUBLISHED_ACK_2 = bytes.fromhex("7E7E00112233440503E83280080200341707181100161BE5D4")
-ASCII_2 = (
-    SOH + b"05" + b"0011223344" + b"03E8" + b"32" + b"004E" + STX
-    + b"0034170718110016ST 0011223344 H TT 1707181100 PJ 4.0 PT 4.0 Z 10.490 VT 10.99 "
-    + b"\x03" + b"F6DF"
-)  # fmt: skip
-# toymoban.com's 0x30 test report and its published acknowledgement (end marker ESC)
-PUBLISHED_TEST_REPORT = bytes.fromhex(
-    "7E7E010012345678123430002B020003591011154947F1F1001234567848F0F05910111549"
-    "20190000052619000005392300000127381211150320FA"
-)
-PUBLISHED_TEST_ACK = bytes.fromhex("7E7E00123456780112343080080200035910111549471B75D4")
-
-STATIONS = {
-    "0010100001": Station("0010100001", "water_level", 30.25, 120.15),
-    "0011223344": Station("0011223344", "rain", 30.26, 120.16),
-}
-NOW = datetime(2026, 7, 15, 7, 0, tzinfo=UTC)
 
 
 def test_identifiers_follow_table_c1():
@@ -233,89 +205,6 @@ def test_single_packet_m3_is_acknowledged_with_syn_and_multi_packet_is_refused()
     )  # fmt: skip
     outcome = Session(stations=STATIONS, now=lambda: NOW).handle(first_of_two)
     assert not outcome.replies and "packet 1 of 2: not reassembled" in outcome.rejections[0][0]
-
-
-def recrc(raw: bytes) -> bytes:
-    return raw[:-4] + f"{crc16(raw[:-4]):04X}".encode()
-
-
-def reframe(body: bytes, **kw) -> bytes:
-    return sl_ascii.encode_frame(
-        centre=1, station="0010100001", password=0, function=0x32, body=body, **kw
-    )
-
-
-@pytest.mark.parametrize(
-    ("raw", "reason"),
-    [
-        (ASCII_1[:-1] + b"A", "CRC mismatch"),
-        (ASCII_1[:-4] + b"CB3G", "CRC is not hex"),
-        (ASCII_1[:40], "header says"),
-        (ASCII_1[:20], "too short"),
-        (ASCII_1[:19] + b"1" + ASCII_1[20:], "neither 0 .uplink. nor 8"),
-        (recrc(ASCII_1[:1] + b"0G" + ASCII_1[3:]), "centre is not hex"),
-        (recrc(ASCII_1[:13] + b"A0X0" + ASCII_1[17:]), "password is not hex"),
-        (ASCII_1[:23] + b"\x03" + ASCII_1[24:], "expected STX or SYN"),
-        (reframe(b"0001260715150000", end=EOT), "not valid on an uplink frame"),
-        (b"#" + ASCII_1[1:], "does not start with SOH"),
-    ],
-)
-def test_broken_frames_are_rejected_with_a_reason(raw, reason):
-    with pytest.raises(FrameError, match=reason):
-        sl_ascii.decode_frame(raw)
-
-
-HEAD = b"0001260715150000ST 0010100001 H TT 2607151500 "
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        (b"0001", "lacks the serial number"),
-        (b"000126071515000G", "invalid time"),
-        (b"0001261315150000ST 0010100001 H TT 2607151500 ", "invalid time"),
-        (b"0001260715150000TT 2607151500 ", "lacks the ST station"),
-        (b"0001260715150000ST 00101 H TT 2607151500 ", "not 10 hex characters"),
-        (b"0001260715150000ST 0010100001 HH TT 2607151500 ", "not one letter"),
-        (HEAD + b"XYZ 1.0 ", "unknown element identifier 'XYZ'"),
-        (HEAD + b"PJ ", "PJ has no value"),
-        (HEAD + b"PN05 1e3 ", "PN05 value '1e3' is not a decimal number"),
-        (HEAD + b"Z nan ", "not a decimal number"),
-        (HEAD + b"ST 0010100002 H ", "second station"),
-        (HEAD + b"DRP 00FF ", "not 24 hex characters"),
-        (HEAD + b"RGZS abc ", "not expected in a report"),
-        (HEAD + "PJ 1.0 \u00b0".encode(), "not ASCII"),
-    ],
-)
-def test_broken_bodies_are_rejected_with_a_reason(body, reason):
-    with pytest.raises(FrameError, match=reason):
-        sl_ascii.parse_report(body)
-
-
-def test_session_refuses_unknown_starts_and_bad_crc_without_acknowledging():
-    session = Session(stations=STATIONS, now=lambda: NOW)
-    odd = session.handle(b"#" + ASCII_1[1:])
-    assert odd.rejections[0][0].startswith("frame starts with neither") and not odd.replies
-    bad = session.handle(ASCII_1[:-1] + b"0")
-    assert bad.rejections[0][0].startswith("CRC mismatch") and not bad.replies
-    keep_alive = sl_ascii.encode_frame(
-        centre=1, station="0010100001", password=0, function=0x2F, body=b"0001260715150000"
-    )
-    assert session.handle(keep_alive).replies == [] and not session.handle(keep_alive).rejections
-    query = sl_ascii.encode_frame(
-        centre=1, station="0010100001", password=0, function=0x37, body=b"0001260715150000"
-    )
-    assert session.handle(query).rejections[0][0] == "function code 0x37 not handled"
-    echo = session.handle(session.handle(ASCII_1).replies[0])  # our own ack sent back
-    assert echo.rejections[0][0] == "downlink frame received from a station" and not echo.replies
-
-
-def test_the_splitter_skips_implausible_soh_bytes():
-    splitter = MixedSplitter()
-    garbage = b"\x01" + b"Z" * 30 + b"\x01" + b"0" * 10
-    assert splitter.feed(garbage + ASCII_1) == [ASCII_1]
-    assert splitter.discarded_bytes == len(garbage)
-    assert splitter.feed(bytes([SYN]) + b"\x7e") == [] and splitter.feed(b"\x7e") == []
 
 
 @settings(max_examples=300, deadline=None)
