@@ -6,7 +6,7 @@ Three agents and a timer, wired by :func:`register`::
     cases.alerts-by-place ── cases-dedup ──▶ cases.commands           (report | link)
                                      table case_dedup (6 partitions)
     cases.commands ───────── cases-commands ▶ cases.events            (keyed by case id)
-                                     tables cases, case_history (3 partitions)
+                                     tables cases, case_history, case_retired (3 partitions)
                                        └────▶ cases.alerts-by-place   (index / unindex)
                                        └────▶ alerts                  (deadline alerts)
                                        └────▶ cases.commands.rejected (refusals)
@@ -23,6 +23,9 @@ table does not record was never sent, so it is decided afresh, in whatever
 order faust delivers it after a restart. Commands that arrive on a partition
 other than their case id's are forwarded to the right one. Records faust
 skips (it can, after a restart) are sought back: :mod:`streams.cases.continuity`.
+Ended cases leave ``cases`` and ``case_history`` for a tombstone in
+``case_retired`` after ``policy.retire_after_h`` of event time:
+:mod:`streams.cases.retirement`.
 Which cases the engine dispatches itself: :mod:`streams.cases.policy`.
 """
 
@@ -55,6 +58,7 @@ from streams.cases.journal import CaseJournal
 from streams.cases.places import PlaceIndex
 from streams.cases.policy import CasePolicy
 from streams.cases.policy_file import load_policy
+from streams.cases.retirement import Retirement, clock_key, tombstone
 from streams.cases.routing import RoutingTable
 from streams.cases.signals import place_key, signal_cell, signal_from_alert, signal_from_report
 from streams.faust_compat import event_context
@@ -76,12 +80,15 @@ class CaseEngine:
     order. Send a command with ``await commands.send(key=case_id,
     value=command.to_dict())`` (a dict or its JSON bytes); the engine applies
     it or publishes the refusal on ``cases.commands.rejected``.
+    ``retired[case_id]`` is the tombstone of a case retired from the other two
+    (:mod:`streams.cases.retirement`).
     """
 
     table: faust.Table
     history: faust.Table
     commands: faust.TopicT
     stats: dict[str, int]
+    retired: faust.Table | None = None
 
 
 def partition_of(case_id: str, partitions: int) -> int:
@@ -206,6 +213,7 @@ class CaseAgents:
         """Apply commands to cases; write the tables; then publish events and effects."""
         await self.in_order(events)
         journals: dict[str, tuple[CaseJournal, EventT]] = {}
+        clocks: dict[int, tuple[Retirement, EventT]] = {}
         out: list[wire.Outgoing] = []
         for event in events:
             message = RawMessage.from_event(event)
@@ -223,6 +231,10 @@ class CaseAgents:
                 out.append(wire.Outgoing(wire.COMMANDS, case_id, doc))
                 continue
             self.stats["commands"] += 1
+            if message.partition not in clocks:
+                clocks[message.partition] = (self._retirement(message.partition, event), event)
+            clocks[message.partition] = (clocks[message.partition][0], event)
+            clocks[message.partition][0].observe(command)
             if case_id not in journals:
                 journals[case_id] = (self._journal(case_id, event), event)
             journal = journals[case_id][0]
@@ -233,6 +245,9 @@ class CaseAgents:
                 with event_context(last):
                     self.engine.history[case_id] = journal.history
                     self.engine.table[case_id] = journal.case
+            clocks[last.message.partition][0].note(journal.case)
+        for retirement, last in clocks.values():
+            self._retire(retirement, last)
         await self.flush()
         await self.send_all(out)
 
@@ -240,7 +255,34 @@ class CaseAgents:
         with event_context(event):
             case = self.engine.table.get(case_id)
             history = self.engine.history.get(case_id)
-        return CaseJournal.load(case, history, policy=self.policy)
+            retired = None
+            if case is None and not history and self.engine.retired is not None:
+                retired = self.engine.retired.get(case_id)
+        return CaseJournal.load(case, history, policy=self.policy, retired=retired)
+
+    def _retirement(self, partition: int, event: EventT) -> Retirement:
+        if self.engine.retired is None:
+            return Retirement()
+        with event_context(event):
+            return Retirement.load(self.engine.retired.get(clock_key(partition)))
+
+    def _retire(self, retirement: Retirement, last: EventT) -> None:
+        """Replace the partition's due ended cases by tombstones; write its record."""
+        retired = self.engine.retired
+        if retired is None:
+            return
+        with event_context(last):
+            for case_id in retirement.due(retire_after_h=self.policy.retire_after_h):
+                case = self.engine.table.get(case_id)
+                if case is not None:
+                    at = retirement.record["newest_at"]
+                    retired[case_id] = tombstone(case, retired_at=at)
+                    del self.engine.table[case_id]
+                    self.stats["cases_retired"] += 1
+                if self.engine.history.get(case_id) is not None:
+                    del self.engine.history[case_id]
+            if retirement.changed:
+                retired[clock_key(last.message.partition)] = retirement.record
 
     async def check_deadlines(self) -> int:
         """Ask for the clock marks due now on this worker's cases; return how many."""
@@ -321,6 +363,7 @@ def declare(
         history=table("case_history", spec(wire.COMMANDS).partitions),
         commands=commands,
         stats=defaultdict(int),
+        retired=table("case_retired", spec(wire.COMMANDS).partitions),
     )
     agents = CaseAgents(
         app=app,
