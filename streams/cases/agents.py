@@ -213,7 +213,7 @@ class CaseAgents:
         """Apply commands to cases; write the tables; then publish events and effects."""
         await self.in_order(events)
         journals: dict[str, tuple[CaseJournal, EventT]] = {}
-        clocks: dict[int, tuple[Retirement, EventT]] = {}
+        clocks: dict[int, tuple[Retirement | None, EventT]] = {}
         out: list[wire.Outgoing] = []
         for event in events:
             message = RawMessage.from_event(event)
@@ -234,7 +234,8 @@ class CaseAgents:
             if message.partition not in clocks:
                 clocks[message.partition] = (self._retirement(message.partition, event), event)
             clocks[message.partition] = (clocks[message.partition][0], event)
-            clocks[message.partition][0].observe(command)
+            if (retirement := clocks[message.partition][0]) is not None:
+                retirement.observe(command)
             if case_id not in journals:
                 journals[case_id] = (self._journal(case_id, event), event)
             journal = journals[case_id][0]
@@ -245,7 +246,8 @@ class CaseAgents:
                 with event_context(last):
                     self.engine.history[case_id] = journal.history
                     self.engine.table[case_id] = journal.case
-            clocks[last.message.partition][0].note(journal.case)
+            if (retirement := clocks[last.message.partition][0]) is not None:
+                retirement.note(journal.case)
         for retirement, last in clocks.values():
             self._retire(retirement, last)
         await self.flush()
@@ -260,19 +262,24 @@ class CaseAgents:
                 retired = self.engine.retired.get(case_id)
         return CaseJournal.load(case, history, policy=self.policy, retired=retired)
 
-    def _retirement(self, partition: int, event: EventT) -> Retirement:
-        if self.engine.retired is None:
-            return Retirement()
-        with event_context(event):
-            return Retirement.load(self.engine.retired.get(clock_key(partition)))
-
-    def _retire(self, retirement: Retirement, last: EventT) -> None:
-        """Replace the partition's due ended cases by tombstones; write its record."""
+    def _retirement(self, partition: int, event: EventT) -> Retirement | None:
         retired = self.engine.retired
         if retired is None:
+            return None
+        read = self._reader(retired, event)
+        return Retirement(read(clock_key(partition)), read, partition=partition)
+
+    def _retire(self, retirement: Retirement | None, last: EventT) -> None:
+        """Tombstone the partition's cases now due, forget old tombstones, write the record."""
+        retired = self.engine.retired
+        if retirement is None or retired is None:
             return
+        due = retirement.due(
+            retire_after_h=self.policy.retire_after_h,
+            forget_after_h=self.policy.forget_retired_after_h,
+        )
         with event_context(last):
-            for case_id in retirement.due(retire_after_h=self.policy.retire_after_h):
+            for case_id in due.retire:
                 case = self.engine.table.get(case_id)
                 if case is not None:
                     at = retirement.record["newest_at"]
@@ -281,8 +288,15 @@ class CaseAgents:
                     self.stats["cases_retired"] += 1
                 if self.engine.history.get(case_id) is not None:
                     del self.engine.history[case_id]
-            if retirement.changed:
-                retired[clock_key(last.message.partition)] = retirement.record
+            for case_id in due.forget:
+                if retired.get(case_id) is not None:
+                    del retired[case_id]
+                    self.stats["retired_cases_forgotten"] += 1
+            for key, value in retirement.writes().items():
+                if value is not None:
+                    retired[key] = value
+                elif retired.get(key) is not None:
+                    del retired[key]
 
     async def check_deadlines(self) -> int:
         """Ask for the clock marks due now on this worker's cases; return how many."""

@@ -92,8 +92,9 @@ class CasePolicy:
     case (``merged_count``, ``links_counted``), not stored one event each.
     ``retire_after_h`` (default 720 h, the commands topic's 30-day retention):
     an ended case leaves the worker's tables once the newest command its
-    partition has seen is this many event-time hours past the case's end
-    (:mod:`streams.cases.retirement`).
+    partition has seen is this many event-time hours past the end of the day
+    the case ended (:mod:`streams.cases.retirement`); its tombstone is
+    forgotten ``forget_retired_after_h`` (default 720 h) later.
     ``deadline_check_s``: how often the clock timer runs.
     """
 
@@ -109,6 +110,7 @@ class CasePolicy:
     max_links_per_case: int = 200
     max_link_events_per_case: int = 10
     retire_after_h: float = 720.0
+    forget_retired_after_h: float = 720.0
     deadline_check_s: float = 30.0
 
     def acts_on_alert(self, *, source: str, msg_type: str, severity: str) -> bool:

@@ -3,27 +3,33 @@
 An ended case (closed, cancelled, not registered) changes no more; its
 events are on ``cases.events`` (kept a year) and landed to Parquet, where
 the marts read them. The worker keeps it in ``cases`` and ``case_history``
-for ``policy.retire_after_h`` of **event time** after it ended, then replaces
-both with a small tombstone in ``case_retired``: commands for it are refused
-with code ``retired`` and the API answers 410 naming where its history is.
+for ``policy.retire_after_h`` of **event time** after the day it ended, then
+replaces both with a small tombstone in ``case_retired``: commands for it are
+refused with code ``retired`` and the API answers 410 naming where its
+history is. ``policy.forget_retired_after_h`` later the tombstone goes too
+(by then no command for the case can still be in ``cases.commands``).
 
 Event time, not the wall clock, so a replay retires the same cases at the
-same records whatever its speed: each ``cases.commands`` partition keeps one
-record in ``case_retired`` under :func:`clock_key`::
+same records whatever its speed. Each ``cases.commands`` partition keeps, in
+``case_retired``, a small record under :func:`clock_key`::
 
-    {"newest_at": ISO UTC | None, "ended": [[ended_at, case_id], ...]}
+    {"newest_at": ISO UTC | None, "days": {"YYYY-MM-DD": "ended" | "retired"}}
 
-``newest_at`` is the newest ``at`` of the commands the partition has taken
-from the world (reports, links, people's acts; not the engine's clock marks,
-which are timed by the wall clock); ``ended`` lists its ended cases not
-retired yet, oldest first. A case is due once ``ended_at + retire_after_h <=
-newest_at``. Noting a case twice, or retiring it twice, changes nothing, so
-a batch decided again after a crash retires the same cases.
+and the ids of the cases that ended on each UTC day under
+:func:`day_key` (a list). ``newest_at`` is the newest ``at`` of the commands
+the partition has taken from the world (reports, links, people's acts; not
+the engine's clock marks, which are timed by the wall clock). A day's cases
+are retired once ``newest_at`` is ``retire_after_h`` past the day's end, and
+forgotten ``forget_retired_after_h`` after that. Days, not cases, so the
+record written with every batch stays a few hundred bytes; a case leaves
+the tables at most a day later than its own end plus the retention. Noting
+a case twice, or retiring a day twice, changes nothing, so a batch decided
+again after a crash retires the same cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,11 +43,17 @@ from streams.cases.transitions import Name, Role
 CLOCK_MARKS = frozenset({Name.WARN_DEADLINE.value, Name.MARK_OVERDUE.value})
 TOMBSTONE_FIELDS = ("case_id", "state", "category", "department_id", "reported_at", "ended_at")
 LANDING_HINT = "its events are on cases.events and in the landing (marts: case_state_by_case)"
+ENDED, RETIRED = "ended", "retired"
 
 
 def clock_key(partition: int) -> str:
     """The ``case_retired`` key of a commands partition's record (never a case id)."""
     return f"~partition:{partition}"
+
+
+def day_key(partition: int, day: str) -> str:
+    """The ``case_retired`` key of the ids of a partition's cases that ended on ``day``."""
+    return f"~ended:{partition}:{day}"
 
 
 def is_world_time(command: Command) -> bool:
@@ -51,6 +63,10 @@ def is_world_time(command: Command) -> bool:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _day_end(day: str) -> datetime:
+    return _parse(f"{day}T00:00:00+00:00") + timedelta(days=1)
 
 
 def tombstone(case: Mapping[str, Any], *, retired_at: str) -> dict[str, Any]:
@@ -71,19 +87,35 @@ def retired_refusal(stone: Mapping[str, Any]) -> Refusal:
 
 
 @dataclass
+class Due:
+    """What one batch retires and forgets on one partition."""
+
+    retire: list[str] = field(default_factory=list)
+    forget: list[str] = field(default_factory=list)
+
+
 class Retirement:
-    """One partition's retirement record while one batch is applied."""
+    """One partition's retirement record and day lists while one batch is applied.
 
-    record: dict[str, Any] = field(default_factory=lambda: {"newest_at": None, "ended": []})
-    changed: bool = False
+    ``read(key)`` reads ``case_retired``; :meth:`writes` is what to write back
+    (None: delete the key).
+    """
 
-    @classmethod
-    def load(cls, record: Mapping[str, Any] | None) -> Retirement:
-        """The record as stored (None: a partition that has seen nothing yet)."""
-        if not record:
-            return cls()
-        ended = [list(pair) for pair in record.get("ended") or ()]
-        return cls({"newest_at": record.get("newest_at"), "ended": ended})
+    def __init__(
+        self, record: Mapping[str, Any] | None, read: Callable[[str], Any], *, partition: int
+    ) -> None:
+        record = record or {}
+        self.record = {"newest_at": record.get("newest_at"), "days": dict(record.get("days") or {})}
+        self._read = read
+        self.partition = partition
+        self.days: dict[str, list[str] | None] = {}
+        self.dirty: set[str] = set()
+        self.late: list[str] = []
+
+    def _ids(self, day: str) -> list[str]:
+        if day not in self.days:
+            self.days[day] = list(self._read(day_key(self.partition, day)) or [])
+        return self.days[day] or []
 
     def observe(self, command: Command) -> None:
         """Move the partition's event time forward to ``command.at`` if it is later."""
@@ -92,28 +124,54 @@ class Retirement:
         at = isoformat_utc(command.at)
         newest = self.record["newest_at"]
         if newest is None or _parse(at) > _parse(newest):
-            self.record = self.record | {"newest_at": at}
-            self.changed = True
+            self.record["newest_at"] = at
+            self.dirty.add(clock_key(self.partition))
 
     def note(self, case: Mapping[str, Any] | None) -> None:
-        """Remember an ended case until it is due; open cases and known ones change nothing."""
+        """Remember an ended case until its day is due; open cases and known ones change nothing."""
         if case is None or is_open(case) or not case.get("ended_at"):
             return
-        if any(case_id == case["case_id"] for _, case_id in self.record["ended"]):
+        day = case["ended_at"][:10]
+        ids = self._ids(day)
+        if case["case_id"] in ids:
             return
-        pair = [case["ended_at"], case["case_id"]]
-        ended = sorted([*self.record["ended"], pair], key=lambda p: (_parse(p[0]), p[1]))
-        self.record = self.record | {"ended": ended}
-        self.changed = True
+        self.days[day] = [*ids, case["case_id"]]
+        self.dirty.add(day)
+        status = self.record["days"].get(day)
+        if status == RETIRED:  # ended on a day already retired (a late end): retire it now
+            self.late.append(case["case_id"])
+        elif status is None:
+            self.record["days"][day] = ENDED
+            self.dirty.add(clock_key(self.partition))
 
-    def due(self, *, retire_after_h: float) -> list[str]:
-        """Take the ids of the ended cases due now out of the record, oldest first."""
+    def due(self, *, retire_after_h: float, forget_after_h: float) -> Due:
+        """The cases to retire and the tombstones to forget now; the record moves on."""
+        due = Due(retire=list(self.late))
+        self.late = []
         newest = self.record["newest_at"]
         if newest is None:
-            return []
-        cutoff = _parse(newest) - timedelta(hours=retire_after_h)
-        ready = [p for p in self.record["ended"] if _parse(p[0]) <= cutoff]
-        if ready:
-            self.record = self.record | {"ended": self.record["ended"][len(ready) :]}
-            self.changed = True
-        return [case_id for _, case_id in ready]
+            return due
+        now = _parse(newest)
+        retire_by = timedelta(hours=retire_after_h)
+        forget_by = retire_by + timedelta(hours=forget_after_h)
+        for day, status in sorted(self.record["days"].items()):
+            if status == ENDED and _day_end(day) + retire_by <= now:
+                due.retire += self._ids(day)
+                self.record["days"][day] = status = RETIRED
+                self.dirty.add(clock_key(self.partition))
+            if status == RETIRED and _day_end(day) + forget_by <= now:
+                due.forget += self._ids(day)
+                del self.record["days"][day]
+                self.days[day] = None
+                self.dirty |= {day, clock_key(self.partition)}
+        return due
+
+    def writes(self) -> dict[str, Any]:
+        """The ``case_retired`` keys this batch changed and their values (None: delete)."""
+        out: dict[str, Any] = {}
+        for key in sorted(self.dirty):
+            if key == clock_key(self.partition):
+                out[key] = {"newest_at": self.record["newest_at"], "days": self.record["days"]}
+            else:
+                out[day_key(self.partition, key)] = self.days.get(key)
+        return out

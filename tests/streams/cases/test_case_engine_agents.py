@@ -284,43 +284,49 @@ def same_partition_as(case_id, prefix):
 
 
 async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine_factory):
-    engine_agents, app = engine_factory(policy=CasePolicy(retire_after_h=1))
+    policy = CasePolicy(retire_after_h=1, forget_retired_after_h=2)
+    engine_agents, app = engine_factory(policy=policy)
     engine = engine_agents.engine
     old, later = "case-old", same_partition_as("case-old", "case-later-")
     place = {"category": "exposed_garbage", "lat": VENDOR[0], "lng": VENDOR[1]}
+    day_end = 22 * 60  # minutes from T0 (02:00 UTC) to the end of its UTC day
 
     def cmd(n, case_id, name, role, minutes, **payload):
         at = T0 + timedelta(minutes=minutes)
         return Command(f"api-{n}", case_id, name, role, role, at, None, payload).to_dict()
 
     async def scenario(p):
+        async def send(doc):
+            await p.deliver(wire.COMMANDS, doc["case_id"], orjson.dumps(doc))
+
         for doc in (
             cmd(1, old, "report", "supervisor", 0, **place),
             cmd(2, old, "accept", "call_taker", 1),
             cmd(3, old, "not_register", "leader", 2, reason="duplicate"),
-            cmd(4, later, "report", "supervisor", 30, **place),  # 28 min after: not yet
+            cmd(4, later, "report", "supervisor", day_end + 59, **place),  # not an hour yet
         ):
-            await p.deliver(wire.COMMANDS, doc["case_id"], orjson.dumps(doc))
+            await send(doc)
         await p.settle(lambda: engine.stats["events"] >= 4)
         assert old in engine.table and engine.stats["cases_retired"] == 0
         # a clock mark is timed by the wall clock (here days later): no event time
-        mark = cmd(5, later, "mark_overdue", "system", 3 * 24 * 60, deadline_at=T0.isoformat())
-        await p.deliver(wire.COMMANDS, later, orjson.dumps(mark))
+        await send(cmd(5, later, "mark_overdue", "system", 3 * 24 * 60, deadline_at="x"))
         await p.settle(lambda: engine.stats["commands"] >= 5)
         assert old in engine.table and engine.stats["cases_retired"] == 0
-        accept = cmd(6, later, "accept", "call_taker", 62)
-        await p.deliver(wire.COMMANDS, later, orjson.dumps(accept))
+        await send(cmd(6, later, "accept", "call_taker", day_end + 60))
         await p.settle(lambda: engine.stats["cases_retired"] == 1)
-        await p.deliver(wire.COMMANDS, old, orjson.dumps(cmd(7, old, "cancel", "leader", 70)))
+        assert old not in engine.table and engine.history.get(old) is None
+        stone = engine.retired[old]
+        assert (stone["state"], stone["version"]) == ("not_registered", 3)
+        assert stone["ended_at"] == isoformat_utc(T0 + timedelta(minutes=2))
+        assert stone["retired_at"] == isoformat_utc(T0 + timedelta(minutes=day_end + 60))
+        await send(cmd(7, old, "cancel", "leader", day_end + 70))
         await p.settle(lambda: engine.stats["commands_for_retired_cases"] == 1)
+        await send(cmd(8, later, "register", "leader", day_end + 180))  # 2 h after retiring
+        await p.settle(lambda: engine.stats["retired_cases_forgotten"] == 1)
 
     p = await run_pipeline(engine_agents, app, scenario)
-    assert old not in engine.table and engine.history.get(old) is None
-    stone = engine.retired[old]
-    assert (stone["state"], stone["version"]) == ("not_registered", 3)
-    assert stone["ended_at"] == isoformat_utc(T0 + timedelta(minutes=2))
-    assert stone["retired_at"] == isoformat_utc(T0 + timedelta(minutes=62))
-    assert engine.table[later]["state"] == "accepted"
+    assert engine.retired.get(old) is None  # forgotten: the API now says 404
+    assert engine.table[later]["state"] == "registered"
     (refused,) = [v for _, v in p.sent[wire.REFUSALS] if v["command_id"] == "api-7"]
     assert refused["code"] == "retired"
     assert "not_registered" in refused["reason"]
