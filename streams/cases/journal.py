@@ -16,8 +16,10 @@ safe in any order.
 Links beyond the cap: once a case's history holds ``max_link_events_per_case``
 ``link`` events, a further accepted link is counted on the case
 (``merged_count``, ``last_merged_at``, ``links_counted``) and sends nothing;
-the case remembers the ids of its last :data:`RECENT_COUNTED_LINKS` counted
-links (``counted_link_ids``), so a re-delivered one changes nothing. A link
+the case remembers its last :data:`RECENT_COUNTED_LINKS` counted links by a
+48-bit digest of their command ids (``counted_link_keys``, 12 hex digits
+each: ~1 KiB, where the ids themselves would take ~4 KiB), so a re-delivered
+one changes nothing. A link
 re-delivered after more than that many later counted links of the same case
 would be counted twice (a count only: no event, no state change). The
 history stays the log of every event; the counted links are the case's own
@@ -32,6 +34,7 @@ case's sightings are the same whichever of its commands arrives first.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,7 +51,11 @@ from streams.cases.transitions import Name, Role
 from streams.cases.wire import Outgoing
 
 RECENT_COUNTED_LINKS = 64
-COUNTED_FIELDS = ("links_counted", "counted_link_ids")
+
+
+def link_key(command_id: str) -> str:
+    """The digest a counted link is remembered by (48 bits: a false match ~64 in 2.8e14)."""
+    return hashlib.blake2b(command_id.encode(), digest_size=6).hexdigest()
 
 
 def _signal_of(event: Mapping[str, Any]) -> str | None:
@@ -66,18 +73,18 @@ def with_counted(
         "merged_count": repaired.get("merged_count", 0) + stored["links_counted"],
         "last_merged_at": last,
         "links_counted": stored["links_counted"],
-        "counted_link_ids": list(stored.get("counted_link_ids") or []),
+        "counted_link_keys": list(stored.get("counted_link_keys") or []),
     }
 
 
 def count_link(case: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
     """``case`` with one more link counted beyond the cap instead of stored as ``event``."""
-    recent = [*case.get("counted_link_ids", []), event["command_id"]][-RECENT_COUNTED_LINKS:]
+    keys = [*case.get("counted_link_keys", []), link_key(event["command_id"])]
     return dict(case) | {
         "merged_count": case.get("merged_count", 0) + 1,
         "last_merged_at": max(filter(None, (case.get("last_merged_at"), event["at"]))),
         "links_counted": case.get("links_counted", 0) + 1,
-        "counted_link_ids": recent,
+        "counted_link_keys": keys[-RECENT_COUNTED_LINKS:],
     }
 
 
@@ -88,6 +95,7 @@ class CaseJournal:
     case: Case | None
     history: list[Event]
     applied: set[str] = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
     signals: set[str] = field(default_factory=set)
     changed: bool = False
     links: int = 0
@@ -113,11 +121,11 @@ class CaseJournal:
         repaired = restore(case, events, clock=policy.clock)
         if case is not None and case["version"] != len(events):  # folded from the history
             repaired = with_counted(repaired, case)
-        counted = set((repaired or {}).get("counted_link_ids") or ())
         return cls(
             case=repaired,
             history=events,
-            applied={e["command_id"] for e in events} | counted,
+            applied={e["command_id"] for e in events},
+            counted=set((repaired or {}).get("counted_link_keys") or ()),
             signals={s for e in events if (s := _signal_of(e))},
             changed=repaired != (None if case is None else dict(case)),
             links=sum(e["command"] == Name.LINK for e in events),
@@ -141,7 +149,7 @@ class CaseJournal:
         if self.retired is not None:
             counts["commands_for_retired_cases"] += 1
             return refusal_messages(command, retired_refusal(self.retired))
-        if command.command_id in self.applied:
+        if command.command_id in self.applied or link_key(command.command_id) in self.counted:
             counts["commands_applied_before"] += 1
             return self.resend(command.command_id, policy=policy)
         placed = self._placed(command)
@@ -163,7 +171,7 @@ class CaseJournal:
             return []
         if event["command"] == Name.LINK and self.links >= policy.max_link_events_per_case:
             self.case = count_link(self.case or after, event)
-            self.applied.add(command.command_id)
+            self.counted.add(link_key(command.command_id))
             self.changed = True
             counts["links_counted"] += 1
             return []

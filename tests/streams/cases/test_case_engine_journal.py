@@ -208,6 +208,8 @@ def test_links_past_the_cap_are_counted_on_the_case_not_stored():
     assert [m.value["command"] for m in out] == ["link"] * 3  # only the stored ones are sent
     assert sum(e["command"] == "link" for e in journal.history) == 3
     assert counts["links_counted"] == 7 and journal.case["links_counted"] == 7
+    keys = journal.case["counted_link_keys"]  # remembered by 12-hex-digit digests, not ids
+    assert len(set(keys)) == 7 and all(len(k) == 12 for k in keys)
     assert journal.case["merged_count"] == 10 and journal.case["version"] == 4 + 3
     assert journal.case["last_merged_at"] == isoformat_utc(T0 + timedelta(minutes=11))
     # the history still folds into the case, but for the counted links
