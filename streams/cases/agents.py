@@ -231,10 +231,12 @@ class CaseAgents:
                 out.append(wire.Outgoing(wire.COMMANDS, case_id, doc))
                 continue
             self.stats["commands"] += 1
-            if message.partition not in clocks:
-                clocks[message.partition] = (self._retirement(message.partition, event), event)
-            clocks[message.partition] = (clocks[message.partition][0], event)
-            if (retirement := clocks[message.partition][0]) is not None:
+            partition = message.partition
+            if partition not in clocks:
+                clocks[partition] = (self._retirement(partition, event), event)
+            retirement = clocks[partition][0]
+            clocks[partition] = (retirement, event)  # written in the batch's last event's context
+            if retirement is not None:
                 retirement.observe(command)
             if case_id not in journals:
                 journals[case_id] = (self._journal(case_id, event), event)
