@@ -250,7 +250,7 @@ def _operation(endpoint: api.Endpoint) -> dict[str, Any]:
     if "{case_id}" in endpoint.path:
         errors += ["404", "410"]
     if endpoint.command is not None:
-        errors.append("409")
+        errors += ["409", "410"]  # a retried report of a case retired since: 410 too
     operation: dict[str, Any] = {
         "operationId": endpoint.operation_id,
         "summary": endpoint.summary,
@@ -259,7 +259,7 @@ def _operation(endpoint: api.Endpoint) -> dict[str, Any]:
         "parameters": parameters,
         "responses": {
             str(endpoint.status): success,
-            **{status: _error_response(status) for status in sorted(errors)},
+            **{status: _error_response(status) for status in sorted(set(errors))},
         },
     }
     if endpoint.command is not None:

@@ -391,6 +391,17 @@ def test_a_retired_case_is_410_with_where_its_history_is(store):
         assert "2026-06-01T02:00:00Z" in response.body["message"]
         assert "landing" in response.body["message"]
     assert store.sent == []
+    created = call(
+        store, "POST", "/api/v1/cases", bearer=SUPERVISOR, json=REPORT | {"command_id": "r1"}
+    )
+    case_id = created.body["case_id"]  # the same report retried long after: its case retired
+    store.tombstones[case_id] = store.tombstones["case-old"] | {"case_id": case_id}
+    store.cases_by_id.pop(case_id)
+    again = call(
+        store, "POST", "/api/v1/cases", bearer=SUPERVISOR, json=REPORT | {"command_id": "r1"}
+    )
+    assert (again.status, again.body["error"]) == (410, "case_retired")
+    assert len(store.sent) == 1
     other = token("department_handler", OTHER)
     response = call(store, "GET", "/api/v1/cases/case-old", bearer=other)
     assert response.status == 404  # never the other department's case: nothing to tell
