@@ -34,7 +34,6 @@ case's sightings are the same whichever of its commands arrives first.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ from typing import Any
 
 from streams.cases.checks import Refusal
 from streams.cases.commands import Command
+from streams.cases.digests import digest48
 from streams.cases.engine import fold, follow_ups, restore, step
 from streams.cases.lifecycle import Case, Event
 from streams.cases.outbox import event_messages, refusal_messages
@@ -54,8 +54,8 @@ RECENT_COUNTED_LINKS = 64
 
 
 def link_key(command_id: str) -> str:
-    """The digest a counted link is remembered by (48 bits: a false match ~64 in 2.8e14)."""
-    return hashlib.blake2b(command_id.encode(), digest_size=6).hexdigest()
+    """The digest a counted link is remembered by (:mod:`streams.cases.digests`)."""
+    return digest48(command_id)
 
 
 def _signal_of(event: Mapping[str, Any]) -> str | None:
