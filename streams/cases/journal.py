@@ -16,12 +16,11 @@ safe in any order.
 Links beyond the cap: once a case's history holds ``max_link_events_per_case``
 ``link`` events, a further accepted link is counted on the case
 (``merged_count``, ``last_merged_at``, ``links_counted``) and sends nothing;
-the case remembers its last :data:`RECENT_COUNTED_LINKS` counted links by a
-48-bit digest of their command ids (``counted_link_keys``, 12 hex digits
-each: ~1 KiB, where the ids themselves would take ~4 KiB), so a re-delivered
-one changes nothing. A link
-re-delivered after more than that many later counted links of the same case
-would be counted twice (a count only: no event, no state change). The
+the case remembers every counted link by a 48-bit digest of its command id
+(``counted_link_digests``: one string of 12 hex digits per link, where the
+ids themselves would take 40-60 bytes each), so a re-delivered one, however
+late, changes nothing. Their number is bounded by the dedup side, which sends
+a case at most ``max_links_per_case`` links per index key. The
 history stays the log of every event; the counted links are the case's own
 record, carried over when the case is repaired from its history.
 
@@ -50,7 +49,7 @@ from streams.cases.retirement import retired_refusal
 from streams.cases.transitions import Name, Role
 from streams.cases.wire import Outgoing
 
-RECENT_COUNTED_LINKS = 64
+DIGEST_CHARS = 12
 
 
 def link_key(command_id: str) -> str:
@@ -73,18 +72,24 @@ def with_counted(
         "merged_count": repaired.get("merged_count", 0) + stored["links_counted"],
         "last_merged_at": last,
         "links_counted": stored["links_counted"],
-        "counted_link_keys": list(stored.get("counted_link_keys") or []),
+        "counted_link_digests": stored.get("counted_link_digests") or "",
     }
+
+
+def counted_digests(case: Mapping[str, Any] | None) -> set[str]:
+    """The digests of the links ``case`` counted past the cap."""
+    text = (case or {}).get("counted_link_digests") or ""
+    return {text[i : i + DIGEST_CHARS] for i in range(0, len(text), DIGEST_CHARS)}
 
 
 def count_link(case: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
     """``case`` with one more link counted beyond the cap instead of stored as ``event``."""
-    keys = [*case.get("counted_link_keys", []), link_key(event["command_id"])]
+    digests = (case.get("counted_link_digests") or "") + link_key(event["command_id"])
     return dict(case) | {
         "merged_count": case.get("merged_count", 0) + 1,
         "last_merged_at": max(filter(None, (case.get("last_merged_at"), event["at"]))),
         "links_counted": case.get("links_counted", 0) + 1,
-        "counted_link_keys": keys[-RECENT_COUNTED_LINKS:],
+        "counted_link_digests": digests,
     }
 
 
@@ -125,7 +130,7 @@ class CaseJournal:
             case=repaired,
             history=events,
             applied={e["command_id"] for e in events},
-            counted=set((repaired or {}).get("counted_link_keys") or ()),
+            counted=counted_digests(repaired),
             signals={s for e in events if (s := _signal_of(e))},
             changed=repaired != (None if case is None else dict(case)),
             links=sum(e["command"] == Name.LINK for e in events),

@@ -8,7 +8,7 @@ from citybrain.contracts.base import isoformat_utc
 from streams.cases.clocks import due_mark
 from streams.cases.commands import Command
 from streams.cases.engine import replay
-from streams.cases.journal import CaseJournal
+from streams.cases.journal import CaseJournal, counted_digests
 from streams.cases.lifecycle import RECENT_COMMAND_IDS
 from streams.cases.policy import CasePolicy
 from streams.cases.wire import ALERTS, EVENTS, PLACES, REFUSALS
@@ -208,8 +208,8 @@ def test_links_past_the_cap_are_counted_on_the_case_not_stored():
     assert [m.value["command"] for m in out] == ["link"] * 3  # only the stored ones are sent
     assert sum(e["command"] == "link" for e in journal.history) == 3
     assert counts["links_counted"] == 7 and journal.case["links_counted"] == 7
-    keys = journal.case["counted_link_keys"]  # remembered by 12-hex-digit digests, not ids
-    assert len(set(keys)) == 7 and all(len(k) == 12 for k in keys)
+    digests = journal.case["counted_link_digests"]  # 12 hex digits a link, not its id
+    assert len(digests) == 7 * 12 and len(counted_digests(journal.case)) == 7
     assert journal.case["merged_count"] == 10 and journal.case["version"] == 4 + 3
     assert journal.case["last_merged_at"] == isoformat_utc(T0 + timedelta(minutes=11))
     # the history still folds into the case, but for the counted links
@@ -269,3 +269,12 @@ def test_every_command_for_a_retired_case_is_refused_saying_so():
     assert "ended (closed) at 2026-06-01T02:00:00Z" in refusals[0]["reason"]
     # the link's signal goes back to be placed again, as for a case that just ended
     assert [m.value["type"] for m in out if m.topic == PLACES] == ["unindex", "signal"]
+
+
+def test_a_link_counted_long_ago_is_still_recognised():
+    journal = CaseJournal.load(None, None, policy=CAPPED)
+    run_with(CAPPED, journal, machine_report(), *(link(n) for n in range(2, 200)))
+    assert journal.case["links_counted"] == 198 - 3
+    stored = CaseJournal.load(journal.case, journal.history, policy=CAPPED)
+    _, counts = run_with(CAPPED, stored, link(7), link(100))  # 190 and 97 counted links ago
+    assert counts["commands_applied_before"] == 2 and not stored.changed
