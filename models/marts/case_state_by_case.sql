@@ -1,6 +1,8 @@
 /* The latest state of every case, folded from its events on cases.events. One row per case_id.
    Derived from the events:
-   - state, department_id, case_version, updated_at: from the latest event (highest version);
+   - state, department_id, case_version: from the latest event (highest version); updated_at:
+     the newest event time of the case (links that reached the engine out of time order, e.g.
+     two reports from two partitions, get versions in arrival order, not in time order);
    - category, source, grid_code, requested urgency, lat/lng, reported_at: from the report
      event (its payload; source is absent from reports people make, and urgency is only in the
      payload when the reporter or the alert severity asked for one);
@@ -57,7 +59,7 @@ WITH events AS (
     case_version,
     to_state AS state,
     department_id,
-    occurred_at AS updated_at,
+    MAX(occurred_at) OVER (PARTITION BY case_id) AS updated_at,
     deadline_at
   FROM events
   QUALIFY ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY case_version DESC) = 1
@@ -134,7 +136,7 @@ SELECT
   latest.deadline_at::TIMESTAMP AS deadline_at, /* UTC, deadline of the clock running now; null when none runs */
   counts.closed_at::TIMESTAMP AS closed_at, /* UTC, 结案 */
   counts.ended_at::TIMESTAMP AS ended_at, /* UTC, closed, cancelled or not registered */
-  latest.updated_at::TIMESTAMP AS updated_at, /* UTC, time of the latest event */
+  latest.updated_at::TIMESTAMP AS updated_at, /* UTC, time of the newest event */
   counts.dispatch_count::INT AS dispatch_count, /* dispatches and reworks */
   counts.rework_count::INT AS rework_count, /* 返工: verification failed, back to the same department */
   counts.return_count::INT AS return_count, /* 回退 by a department */
