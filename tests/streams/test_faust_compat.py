@@ -1,7 +1,11 @@
 """faust's read offsets with seeks that hold against records fetched before them."""
 
+from dataclasses import replace
+
 from faust.types import TP
 
+from citybrain.settings import load
+from streams.app import create_app
 from streams.faust_compat import ReadOffsets
 
 TP1 = TP("detections.video", 1)
@@ -40,3 +44,13 @@ def test_a_rebalance_seek_to_the_committed_offsets_ends_the_hold():
     offsets.sought(TP1, 20)
     offsets.pop(TP1, None)
     assert offsets[TP1] is None and not offsets.held
+
+
+def test_the_workers_consumer_keeps_its_read_offsets_in_read_offsets(tmp_path):
+    settings = replace(
+        load({"HOME": str(tmp_path), "CITYBRAIN_STATE_DIR": str(tmp_path / "state")}),
+        store="memory://",
+        web_port=0,
+    )
+    app = create_app(settings)
+    assert isinstance(app.consumer._read_offset, ReadOffsets)
