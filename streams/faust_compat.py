@@ -15,7 +15,7 @@ later records below it. A seek made while a record (or the rest of a fetched
 batch) is being delivered, as when the agents' buffers are full, was undone
 at once by the next such write, and the records sought back were dropped as
 already read. :class:`ReadOffsets` (installed by :func:`sticky_seeks`) keeps
-a sought offset until the record at it comes round again.
+a sought offset until the records from it come round again.
 """
 
 from __future__ import annotations
@@ -69,11 +69,13 @@ class ReadOffsets(defaultdict):
 
     faust's fetch loop delivers a record when its offset is at or above the
     partition's read offset, then stores the record's offset. After
-    :meth:`sought`, stores of offsets above the sought one are ignored (they
-    are records fetched before the seek, still being delivered) until the
-    record at the sought offset, or one below it, is read. Anything faust
-    itself writes in bulk (``update``, after a rebalance) or removes ends
-    the hold.
+    :meth:`sought`, stores of offsets above the read offset the partition had
+    at the seek are ignored (records fetched before the seek, still being
+    delivered: they come after everything read) until a record at or below
+    it is read: the first record fetched again from the sought offset (the
+    sought one, or the next that exists in a compacted topic). Anything
+    faust itself writes in bulk (``update``, after a rebalance) or removes
+    ends the hold.
     """
 
     def __init__(self, *args: Any) -> None:
@@ -81,8 +83,9 @@ class ReadOffsets(defaultdict):
         self.held: dict[Any, int] = {}
 
     def sought(self, tp: Any, offset: int) -> None:
-        """Hold ``tp`` at ``offset`` until the record at ``offset`` comes round."""
-        self.held[tp] = offset
+        """Hold ``tp`` at ``offset`` until a record fetched again from there is read."""
+        read = self.get(tp)
+        self.held[tp] = offset if read is None else max(offset, read)
         super().__setitem__(tp, offset if offset else None)
 
     def __setitem__(self, tp: Any, offset: int | None) -> None:

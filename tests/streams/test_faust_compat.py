@@ -36,6 +36,15 @@ def test_a_seek_holds_while_records_fetched_before_it_are_delivered():
     assert offsets[TP1] == 219 and not offsets.held
 
 
+def test_in_a_compacted_topic_the_next_record_that_exists_ends_the_hold():
+    offsets = ReadOffsets()
+    for o in range(300, 353):
+        deliver(offsets, TP1, o)
+    offsets.sought(TP1, 217)
+    delivered = [deliver(offsets, TP1, o) for o in [353, 220, 221]]  # 217..219 compacted away
+    assert delivered == [True, True, True] and offsets[TP1] == 221 and not offsets.held
+
+
 def test_a_rebalance_seek_to_the_committed_offsets_ends_the_hold():
     offsets = ReadOffsets({TP1: 40})
     offsets.sought(TP1, 20)
