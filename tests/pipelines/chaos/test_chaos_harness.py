@@ -72,12 +72,6 @@ def test_one_worker_killed_and_a_broker_restart_change_nothing_but_cases(setting
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    reason="known bug: with two workers sharing the video partitions a camera's episode can "
-    "count a different number of sightings, and a planted parking alert can be sent twice "
-    "(found by this test in CI on 2026-11-25, not fixed yet)",
-    strict=False,
-)
 def test_two_workers_one_killed_changes_no_output_but_cases(settings_env, tmp_path):
     report = run_chaos(
         settings_env, tmp_path, "--runs", "1", "--kills-per-run", "3", "--workers", "2"
