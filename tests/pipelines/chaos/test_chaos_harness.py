@@ -12,6 +12,8 @@ from several partitions (pipelines.chaos.lineage). The full series
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -19,15 +21,28 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 
 
-def run_chaos(settings, tmp_path, *args: str) -> dict:
+def run_chaos(settings, workdir, *args: str) -> dict:
     env = {
         "CITYBRAIN_HOME": str(settings.home),
         "CITYBRAIN_CACHE_DIR": str(settings.cache_dir),
     }
-    command = ["chaos", "--json", "--scale", "0.1", "--workdir", str(tmp_path / "chaos"), *args]
+    command = ["chaos", "--json", "--scale", "0.1", "--workdir", str(workdir), *args]
     result = CliRunner().invoke(app, command, env=env)
     report = json.loads(result.stdout[result.stdout.index("{\n") :])
     return {"exit": result.exit_code, **report}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, kafka) -> Path:
+    """One clean run (one worker) that both tests compare with: its outputs, as a file."""
+    root = tmp_path_factory.mktemp("chaos-clean")
+    settings = replace(kafka.settings, home=root / "home")
+    path = root / "reference.json"
+    report = run_chaos(settings, root / "runs", "--runs", "0", "--reference", str(path))
+    clean = report["runs"][0]
+    assert report["exit"] == 0 and clean["clean"] and clean["read_from"] is None
+    assert clean["rows"]["landing"] > 0 and clean["rows"]["case_signals"] > 0
+    return path
 
 
 def differing(run: dict) -> dict:
@@ -42,8 +57,8 @@ def differing(run: dict) -> dict:
 def assert_all_matched(report: dict, runs: int, kills: int) -> None:
     """Every output equal, apart from case grouping (which still depends on arrival order)."""
     clean, *faulty = report["runs"]
-    assert clean["clean"] and clean["rows"]["landing"] > 0 and clean["rows"]["cases"] > 0
-    assert clean["rows"]["case_signals"] > 0
+    assert clean["clean"] and clean["read_from"]  # the module's clean run, read back
+    assert clean["rows"]["landing"] > 0 and clean["rows"]["cases"] > 0
     assert len(faulty) == runs
     for run in faulty:
         assert "error" not in run, run.get("error")
@@ -66,15 +81,18 @@ def assert_all_matched(report: dict, runs: int, kills: int) -> None:
 
 
 @pytest.mark.integration
-def test_one_worker_killed_and_a_broker_restart_change_nothing_but_cases(settings_env, tmp_path):
-    report = run_chaos(settings_env, tmp_path, "--runs", "1", "--kills-per-run", "3")
+def test_one_worker_killed_and_a_broker_restart_change_nothing_but_cases(
+    settings_env, tmp_path, reference
+):
+    args = ("--runs", "1", "--kills-per-run", "3", "--reference", str(reference))
+    report = run_chaos(settings_env, tmp_path / "chaos", *args)
     assert_all_matched(report, runs=1, kills=3)
 
 
 @pytest.mark.integration
-def test_two_workers_one_killed_changes_no_output_but_cases(settings_env, tmp_path):
-    report = run_chaos(
-        settings_env, tmp_path, "--runs", "1", "--kills-per-run", "3", "--workers", "2"
-    )
+def test_two_workers_one_killed_changes_no_output_but_cases(settings_env, tmp_path, reference):
+    """Compared with the one-worker clean run: where a partition is processed changes nothing."""
+    args = ("--runs", "1", "--kills-per-run", "3", "--workers", "2")
+    report = run_chaos(settings_env, tmp_path / "chaos", *args, "--reference", str(reference))
     assert_all_matched(report, runs=1, kills=3)
     assert {k["process"] for k in report["runs"][1]["kills"]} <= {"worker", "sink"}
