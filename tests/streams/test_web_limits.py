@@ -64,9 +64,9 @@ async def worker_web(settings):
 
 
 @asynccontextmanager
-async def intake_web(settings):
+async def intake_web(settings, **overrides):
     """The report intake as ``citybrain intake serve`` runs it, on loopback."""
-    settings = small_limits(settings)
+    settings = replace(small_limits(settings), **overrides)
     app = kafka_intake_app(bootstrap=settings.broker, body_timeout_s=settings.http_body_timeout_s)
     limit_requests(app, settings)
     runner = aiohttp_web.AppRunner(app, **server_options(settings))
@@ -338,32 +338,21 @@ def test_worker_requests_in_progress_beyond_a_limit_are_refused_then_served_agai
 
 @pytest.mark.integration
 def test_intake_refuses_a_client_holding_too_many_requests(settings_env):
-    settings = replace(settings_env, http_max_requests_per_client=2)
-    settings = replace(small_limits(settings), http_body_timeout_s=30.0)
+    limits = {"http_max_requests_per_client": 2, "http_body_timeout_s": 30.0}
 
     async def run() -> tuple:
-        app = kafka_intake_app(
-            bootstrap=settings.broker, body_timeout_s=settings.http_body_timeout_s
-        )
-        limit_requests(app, settings)
-        runner = aiohttp_web.AppRunner(app, **server_options(settings))
-        await runner.setup()
-        port = free_port()
-        await aiohttp_web.TCPSite(runner, "127.0.0.1", port).start()
-        try:
+        async with intake_web(settings_env, **limits) as (host, port):
             head = (
                 "POST /hotline/12345/webhook HTTP/1.1\r\nHost: x\r\n"
                 "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
             )
-            held = await hold_requests("127.0.0.1", port, head.encode(), 2)
-            refused = await http("127.0.0.1", port, get("/intake/stats"))
+            held = await hold_requests(host, port, head.encode(), 2)
+            refused = await http(host, port, get("/intake/stats"))
             for _, writer in held:
                 writer.close()
             await asyncio.sleep(0.5)
-            served = await http("127.0.0.1", port, get("/intake/stats"))
+            served = await http(host, port, get("/intake/stats"))
             return refused, served
-        finally:
-            await runner.cleanup()
 
     (refused_status, refused_body), (served_status, _) = asyncio.run(run())
     assert refused_status == 429 and b"from 127.0.0.1" in refused_body
