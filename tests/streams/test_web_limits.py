@@ -307,6 +307,16 @@ async def hold_requests(host: str, port: int, raw: bytes, count: int) -> list:
     return held
 
 
+async def refused_then_served(host: str, port: int, hold: bytes, path: str) -> tuple:
+    """Two requests held in progress, a GET of ``path`` meanwhile, and once they are let go."""
+    held = await hold_requests(host, port, hold, 2)
+    refused = await http(host, port, get(path))
+    for _, writer in held:
+        writer.close()
+    await asyncio.sleep(0.5)
+    return refused, await http(host, port, get(path))
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize(("limits", "status"), [((10, 2), 429), ((2, 10), 503)])
 def test_worker_requests_in_progress_beyond_a_limit_are_refused_then_served_again(
@@ -320,13 +330,7 @@ def test_worker_requests_in_progress_beyond_a_limit_are_refused_then_served_agai
     async def run() -> tuple:
         async with worker_web(settings) as (host, port):
             stream = b"GET /flood/stream HTTP/1.1\r\nHost: x\r\n\r\n"
-            held = await hold_requests(host, port, stream, 2)
-            refused = await http(host, port, get("/metrics"))
-            for _, writer in held:
-                writer.close()
-            await asyncio.sleep(0.5)
-            served = await http(host, port, get("/metrics"))
-            return refused, served
+            return await refused_then_served(host, port, stream, "/metrics")
 
     (refused_status, refused_body), (served_status, metrics_text) = asyncio.run(run())
     assert refused_status == status
@@ -346,13 +350,7 @@ def test_intake_refuses_a_client_holding_too_many_requests(settings_env):
                 "POST /hotline/12345/webhook HTTP/1.1\r\nHost: x\r\n"
                 "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
             )
-            held = await hold_requests(host, port, head.encode(), 2)
-            refused = await http(host, port, get("/intake/stats"))
-            for _, writer in held:
-                writer.close()
-            await asyncio.sleep(0.5)
-            served = await http(host, port, get("/intake/stats"))
-            return refused, served
+            return await refused_then_served(host, port, head.encode(), "/intake/stats")
 
     (refused_status, refused_body), (served_status, _) = asyncio.run(run())
     assert refused_status == 429 and b"from 127.0.0.1" in refused_body
