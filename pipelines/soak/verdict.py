@@ -7,8 +7,7 @@ off, and medians keep one garbage-collection spike from deciding either way.
 
 The case tables are judged apart: they hold one entry per case (open cases
 are work items; a soak has no duty desk closing them), so they may grow with
-the cases opened, but by at most ``case_kib`` per case, never per alert
-(per case known: in ``cases``, or retired to a tombstone in ``case_retired``).
+the cases opened, but by at most ``case_kib`` per case, never per alert.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ class Bound:
         default_factory=lambda: {"worker": 64.0, "sink": 64.0, "broker": 256.0}
     )
     table_growth_kib: float = 512.0
-    case_tables: tuple[str, ...] = ("cases", "case_history", "case_dedup", "case_retired")
+    case_tables: tuple[str, ...] = ("cases", "case_history", "case_dedup")
     case_kib: float = 8.0
 
 
@@ -94,8 +93,7 @@ def judge(samples: list[Sample], bound: Bound) -> Verdict:
         series = [s.table_bytes.get(name, 0) / 1024 for s in steady]
         tables[name] = round(growth(series), 1)
         if name in bound.case_tables:
-            known = last.table_keys.get("cases", 0) + last.table_keys.get("case_retired", 0)
-            cases = max(known, 1)  # open, ended and retired (a tombstone each)
+            cases = max(last.table_keys.get("cases", 0), 1)
             per_case[name] = round(last.table_bytes.get(name, 0) / 1024 / cases, 2)
             if per_case[name] > bound.case_kib:
                 broken.append(

@@ -22,7 +22,6 @@ REFUSAL_CODES = (
     "role_not_allowed",
     "wrong_department",
     "invalid_payload",
-    "retired",  # the case ended long ago and left the worker's tables (streams.cases.retirement)
 )
 
 

@@ -24,7 +24,6 @@ TABLES = {
     "cases",
     "case_history",
     "case_dedup",
-    "case_retired",
 }
 
 
