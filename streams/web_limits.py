@@ -23,6 +23,8 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+from aiohttp import web
+
 from citybrain.settings import Settings
 
 MAX_LINE_BYTES = 8190  # request line and each header line
@@ -41,12 +43,6 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "max_field_size": MAX_LINE_BYTES,
         "max_headers": MAX_HEADERS,
     }
-
-
-def _app_key() -> Any:
-    from aiohttp import web
-
-    return web.AppKey("citybrain_in_flight", InFlight)
 
 
 class InFlight:
@@ -77,8 +73,6 @@ class InFlight:
         return None
 
     async def middleware(self, request: Any, handler: Any) -> Any:
-        from aiohttp import web
-
         client = request.remote or "unknown"
         refused = self.refusal(client)
         if refused is not None:
@@ -99,8 +93,6 @@ def limit_requests(web_app: Any, settings: Settings) -> InFlight:
 
     The ``web_app`` keeps it under :data:`IN_FLIGHT` (its refusals go to ``/metrics``).
     """
-    from aiohttp import web
-
     limits = InFlight.from_settings(settings)
 
     @web.middleware
@@ -114,11 +106,11 @@ def limit_requests(web_app: Any, settings: Settings) -> InFlight:
 
 def harden(app: Any, settings: Settings) -> None:
     """Serve ``app``'s (a faust App's) web pages with :func:`server_options` and limits."""
-    from aiohttp.web import AppRunner
-
-    web = app.web
-    limit_requests(web.web_app, settings)
-    web._runner = AppRunner(web.web_app, access_log=None, **server_options(settings))
+    faust_web = app.web
+    limit_requests(faust_web.web_app, settings)
+    faust_web._runner = web.AppRunner(
+        faust_web.web_app, access_log=None, **server_options(settings)
+    )
 
 
 async def read_body(request: Any, *, max_bytes: int, timeout_s: float) -> bytes:
@@ -144,7 +136,7 @@ async def read_body(request: Any, *, max_bytes: int, timeout_s: float) -> bytes:
         raise BodyTimeout(f"the request body did not arrive within {timeout_s:g} s") from None
 
 
-IN_FLIGHT = _app_key()
+IN_FLIGHT = web.AppKey("citybrain_in_flight", InFlight)  # where limit_requests keeps it
 
 
 def in_flight_of(app: Any) -> InFlight | None:

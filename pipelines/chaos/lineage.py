@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -55,6 +56,7 @@ def _without_own_name(text: str, name: str) -> str:
     return text.replace(name, "")
 
 
+@cache  # the model files do not change during a series: read them once, not once per run
 def case_tables(models_dir: Path = MODELS_DIR) -> frozenset[str]:
     """``landing.cases_events`` and every model built from it."""
     return frozenset({CASE_EVENTS, *dependents([CASE_EVENTS], model_sources(models_dir))})
