@@ -14,7 +14,7 @@ BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
 POSTGRES_PACKAGES := postgresql
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: setup browser postgres demo test lint clean
+.PHONY: setup browser postgres compose demo test lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,7 +43,16 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(POSTGRES_PACKAGES); \
 	fi
 
-setup: $(VENV)/.synced $(SUPERSET_VENV)/.synced browser postgres
+# compose.yaml is checked with docker-compose when it can be installed (as root on Debian);
+# without it the compose test says so and skips
+compose:
+	@if ! command -v docker-compose >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing docker-compose (Debian)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose) >/dev/null 2>&1 \
+	    || echo "docker-compose could not be installed; the compose test will say so"; \
+	fi
+
+setup: $(VENV)/.synced $(SUPERSET_VENV)/.synced browser postgres compose
 	$(VENV)/bin/citybrain broker fetch
 
 demo: setup

@@ -154,13 +154,21 @@ async def raw_request(host: str, port: int, method: str, target: str) -> tuple[i
     return status, data.partition(b"\r\n\r\n")[2]
 
 
+def steady(body: bytes) -> bytes:
+    """The answer without the process's own resident memory, which /metrics reports
+    fresh on every request and which moves between two requests on its own."""
+    return b"\n".join(
+        line for line in body.split(b"\n") if not line.startswith(metrics.RSS.encode())
+    )
+
+
 async def attack_all(host: str, port: int, routes, forbidden: bytes) -> list[str]:
     problems = []
     for method, template, names in routes:
         for verb, target, without in attacks(method, template, names):
             status, body = await raw_request(host, port, verb, target)
             if without is not None and status == 200:
-                if body != (await raw_request(host, port, verb, without))[1]:
+                if steady(body) != steady((await raw_request(host, port, verb, without))[1]):
                     problems.append(f"{verb} {target}: ignored parameter changed the answer")
                 continue
             if status >= 500:
