@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import h3
+
 from citybrain.categories import CATEGORIES
 from citybrain.contracts.base import ContractViolation, identifier, text, utc_timestamp, wgs84
 
@@ -29,6 +31,22 @@ TOPIC = "alerts"
 MSG_TYPES = frozenset({"Alert", "Update", "Cancel"})
 SOURCES = frozenset({"flood", "video", "vehicles", "hotspots", "cases"})
 SEVERITIES = frozenset({"Extreme", "Severe", "Moderate", "Minor", "Unknown"})
+H3_RES_KEY = 6  # ~36 km²: the area of the message key (the case engine's dedup key too)
+
+
+def message_key(alert: dict[str, Any]) -> bytes:
+    """Kafka key of an alert message: its category and H3 res-6 area.
+
+    Every message of one alert (issue, updates, cancellation) has the same key,
+    so they stay in order; so do the alerts of one category at one place, from
+    any camera, vehicle or station. The case engine decides which open case a
+    signal joins in the order it reads them, so alerts of one place read in the
+    order they were raised open the same case in every run (keyed by alert id,
+    two alerts of one camera could sit on two partitions and be read the other
+    way round after a restart).
+    """
+    area = h3.latlng_to_cell(alert["lat"], alert["lng"], H3_RES_KEY)
+    return f"{alert['category']}|{area}".encode()
 
 
 def validate(doc: dict[str, Any]) -> dict[str, Any]:

@@ -130,9 +130,16 @@ class CaseAgents:
             await self.continuity.check(events)
 
     async def intake(self, events: Sequence[EventT]) -> None:
-        """Alerts and reports → signals on the place-keyed topic; bad alerts dead-lettered."""
+        """Alerts and reports → signals on the place-keyed topic; bad alerts dead-lettered.
+
+        A batch's signals go out in observation order (``at``, then id), not in
+        the order faust mixed the partitions: after a restart the batch holds a
+        backlog of several partitions, and which signal of a place comes first
+        decides which opens its case.
+        """
         await self.in_order(events)
         out: list[wire.Outgoing] = []
+        signals: list[wire.Outgoing] = []
         for event in events:
             message = RawMessage.from_event(event)
             if message.topic == wire.ALERTS:
@@ -158,8 +165,9 @@ class CaseAgents:
                     continue
             self.stats[f"signals.{signal['source']}"] += 1
             key = place_key(category=signal["category"], cell=signal_cell(signal))
-            out.append(wire.Outgoing(wire.PLACES, key, {"type": "signal", "signal": signal}))
-        await self.send_all(out)
+            signals.append(wire.Outgoing(wire.PLACES, key, {"type": "signal", "signal": signal}))
+        signals.sort(key=lambda m: (m.value["signal"]["at"], m.value["signal"]["signal_id"]))
+        await self.send_all(out + signals)
 
     def _dead_letter(self, message: RawMessage, reason: str) -> wire.Outgoing:
         self.stats["alerts_rejected"] += 1

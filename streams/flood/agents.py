@@ -49,6 +49,7 @@ from faust.types import TP, EventT, Message
 
 from citybrain.contracts import ContractViolation, decode, encode_row, hydro
 from citybrain.contracts.alert import TOPIC as ALERTS
+from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
@@ -217,10 +218,8 @@ class FloodWatch:
         return faust.Event(self.app, None, None, None, message)
 
     async def _publish(self, messages: list[dict[str, Any]]) -> None:
-        """Send messages to ``alerts`` keyed by alert id; return once Kafka has them all."""
-        futures = [
-            await self.out.send(key=m["alert_id"].encode(), value=encode_row(m)) for m in messages
-        ]
+        """Send to ``alerts`` (keyed by ``message_key``); return once Kafka has them all."""
+        futures = [await self.out.send(key=message_key(m), value=encode_row(m)) for m in messages]
         await asyncio.gather(*futures)
         self.stats["messages"] += len(messages)
 

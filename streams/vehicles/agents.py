@@ -38,6 +38,7 @@ from faust.types import EventT
 from citybrain import reference
 from citybrain.contracts import ContractViolation, decode, encode_row, gps
 from citybrain.contracts.alert import TOPIC as ALERTS
+from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
@@ -161,10 +162,8 @@ class VehicleWatch:
             self.stats["fixes"] += len(events)  # counted once stored
 
     async def _publish(self, messages: list[dict[str, Any]]) -> None:
-        """Send alerts keyed by alert id; return once Kafka has them all."""
-        futures = [
-            await self.out.send(key=m["alert_id"].encode(), value=encode_row(m)) for m in messages
-        ]
+        """Send alerts (keyed by ``message_key``); return once Kafka has them all."""
+        futures = [await self.out.send(key=message_key(m), value=encode_row(m)) for m in messages]
         await asyncio.gather(*futures)
         self.stats["alerts"] += len(messages)
 

@@ -13,7 +13,7 @@ Two stages, each a faust agent with its state in one Table:
 2. ``video_places`` consumes ``video.candidates``; the table ``video_places``
    (keyed like that topic, co-partitioned with it) holds each place's open
    alerts, so a candidate from a neighbouring camera is suppressed; the
-   others go to ``alerts`` keyed by alert id.
+   others go to ``alerts`` keyed by category and area (alert.message_key).
 
 **At-least-once, exact in effect**, as the vehicles agent: each stage sends
 and waits for Kafka's acknowledgement before writing its table, so a crash
@@ -42,6 +42,7 @@ from faust.types import EventT
 from citybrain import reference
 from citybrain.contracts import ContractViolation, decode_rows, encode_row, video
 from citybrain.contracts.alert import TOPIC as ALERTS
+from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
@@ -186,9 +187,7 @@ class VideoWatch:
                 self.stats[outcome] += 1
                 if alert is not None:
                     alerts.append(alert)
-            futures = [
-                await self.out.send(key=a["alert_id"].encode(), value=encode_row(a)) for a in alerts
-            ]
+            futures = [await self.out.send(key=message_key(a), value=encode_row(a)) for a in alerts]
             await asyncio.gather(*futures)
             self.stats["alerts"] += len(alerts)
             for key, event in last.items():

@@ -41,3 +41,12 @@ def test_a_flood_alert_is_accepted_with_utc_times():
 def test_a_bad_alert_is_refused_with_a_reason(change, reason):
     with pytest.raises(ContractViolation, match=reason):
         alert.validate({**GOOD, **change})
+
+
+def test_one_places_alerts_share_a_key_so_they_keep_their_order():
+    update = {**GOOD, "msg_type": "Update", "event_id": "u1", "severity": "Extreme"}
+    next_door = {**GOOD, "alert_id": "another-station", "lat": 30.2505, "lng": 120.1504}
+    assert alert.message_key(GOOD) == alert.message_key(update) == alert.message_key(next_door)
+    assert alert.message_key(GOOD) != alert.message_key({**GOOD, "category": "exposed_garbage"})
+    assert alert.message_key(GOOD) != alert.message_key({**GOOD, "lat": 31.25})
+    assert alert.message_key(GOOD).startswith(b"waterlogging|")

@@ -270,3 +270,20 @@ async def test_the_timer_marks_due_cases_and_their_alerts_come_back_ignored(engi
     alerts = [v for _, v in p.sent[wire.ALERTS]]
     assert [a["msg_type"] for a in alerts] == ["Alert", "Update", "Update"]
     assert alerts[1] == alerts[2]  # the second ask re-sent the same alert: a copy to drop
+
+
+async def test_a_batch_places_its_signals_in_observation_order_not_partition_order(
+    engine_factory,
+):
+    engine_agents, app = engine_factory()
+    engine = engine_agents.engine
+    later, earlier = alert_doc(40, VENDOR), alert_doc(7, VENDOR)
+
+    async def scenario(p):  # one batch, the later alert's partition read first (a backlog)
+        await p.deliver(wire.ALERTS, "a", orjson.dumps(later), partition=0)
+        await p.deliver(wire.ALERTS, "b", orjson.dumps(earlier), partition=2)
+        await p.settle(lambda: engine.stats["events"] >= 4 + 1)
+
+    await run_pipeline(engine_agents, app, scenario)
+    (case,) = engine.table.values()
+    assert case["reported_at"] == earlier["event_at"] and case["merged_count"] == 1

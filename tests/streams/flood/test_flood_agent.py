@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from lxml import etree
 
 from citybrain.contracts import encode_row
-from citybrain.contracts.alert import validate
+from citybrain.contracts.alert import message_key, validate
 from citybrain.reference import write_tables
 from citybrain.settings import load
 from streams.app import create_app
@@ -110,7 +110,7 @@ async def feed_storm(harness: Harness) -> None:
         await harness.send(reading(station_id, minute, value), partition=int(station_id[-1]) % 3)
 
 
-async def test_readings_become_alerts_keyed_by_alert_id(built):
+async def test_readings_become_alerts_keyed_by_category_and_area(built):
     app, flood = built
     async with app.agents["flood"].test_context() as agent:
         harness = Harness(agent, flood)
@@ -120,7 +120,7 @@ async def test_readings_become_alerts_keyed_by_alert_id(built):
             await harness.send(reading("0099999999", 5, 1.0), partition=1)
             await harness.settle(len(STORM) + 2)
     docs = [doc for _, doc in harness.published]
-    assert all(key == doc["alert_id"].encode() for key, doc in harness.published)
+    assert all(key == message_key(doc) for key, doc in harness.published)
     for doc in docs:
         assert validate(doc)["source"] == "flood"
     underpass = [(d["msg_type"], d["level"]) for d in docs if d["alert_id"].startswith(UNDERPASS)]
