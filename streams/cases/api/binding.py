@@ -18,12 +18,14 @@ import orjson
 
 from streams.cases.api.model import (
     API_PREFIX,
+    LOCAL_HEADER,
     MAX_BODY_BYTES,
     ApiConfig,
     Request,
     StoreUnavailable,
     error,
 )
+from streams.cases.api.peers import faust_cluster
 from streams.cases.api.routing import handle
 from streams.cases.commands import Command
 from streams.web_limits import BodyTimeout, read_body
@@ -41,8 +43,9 @@ SEND_TIMEOUT_S = 10.0
 class EngineStore:
     """The engine's faust tables and command topic as a :class:`CaseStore`.
 
-    Reads see the partitions this worker holds: run one worker, or send
-    each request to the worker that holds the case (not done here).
+    Reads see the partitions this worker holds; with several workers,
+    :func:`register_api` sends each request to the worker that holds the
+    case, or gathers from every worker (:mod:`streams.cases.api.spread`).
     """
 
     def __init__(self, engine: Any, *, ready: Callable[[], bool] = lambda: True) -> None:
@@ -79,12 +82,17 @@ class EngineStore:
             raise StoreUnavailable(f"command not sent: {exc!r}") from exc
 
 
-def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
+def register_api(
+    app: faust.App, engine: Any, settings: Settings, *, across_workers: bool = False
+) -> None:
     """Serve the case API under /api/v1 on the worker's web server.
 
     ``engine`` has ``table`` (cases), ``history`` (case_history) and
-    ``commands`` (the cases.commands topic). Refuses to start when faust's own
-    ``/table`` pages are on: they would serve case data without a token.
+    ``commands`` (the cases.commands topic). ``across_workers``: the tables
+    are faust tables shared by the consumer group, so answer for every
+    worker's partitions (the stream worker does; an engine of plain dicts
+    cannot). Refuses to start when faust's own ``/table`` pages are on: they
+    would serve case data without a token.
     """
     import faust
 
@@ -94,12 +102,16 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
             "create the app with web_tables_enabled=False"
         )
     config = ApiConfig.from_settings(settings)
-    store = EngineStore(
-        engine,
-        ready=lambda: (
-            not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
-        ),
-    )
+
+    def ready() -> bool:
+        return not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
+
+    store = EngineStore(engine, ready=ready)
+    cluster = None
+    if across_workers:
+        cluster = faust_cluster(
+            app, engine.table, ready=ready, timeout_s=settings.api_peer_timeout_s
+        )
 
     async def answer(view: faust.web.View, request: Any) -> faust.web.Response:
         try:
@@ -110,9 +122,14 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
                 request, max_bytes=MAX_BODY_BYTES, timeout_s=settings.http_body_timeout_s
             )
             call = Request(
-                request.method, request.path, query, body, request.headers.get("Authorization")
+                request.method,
+                request.path,
+                query,
+                body,
+                request.headers.get("Authorization"),
+                local=request.headers.get(LOCAL_HEADER) == "local",
             )
-            response = await handle(call, store, config, now_at=datetime.now(UTC))
+            response = await handle(call, store, config, now_at=datetime.now(UTC), cluster=cluster)
         except BodyTimeout as exc:
             response = error(408, "request_timeout", str(exc), {"Connection": "close"})
         except Exception:
