@@ -28,6 +28,7 @@ from streams.cases.api.model import (
 from streams.cases.api.peers import faust_cluster
 from streams.cases.api.routing import handle
 from streams.cases.commands import Command
+from streams.cases.wire import partition_of
 from streams.web_limits import BodyTimeout, read_body
 
 if TYPE_CHECKING:
@@ -46,11 +47,23 @@ class EngineStore:
     Reads see the partitions this worker holds; with several workers,
     :func:`register_api` sends each request to the worker that holds the
     case, or gathers from every worker (:mod:`streams.cases.api.spread`).
+    ``held`` (with the tables' ``partitions``) limits :meth:`cases` to the
+    partitions this worker holds now: faust's in-memory store keeps the
+    cases of partitions it gave away, which would count twice in a list.
     """
 
-    def __init__(self, engine: Any, *, ready: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        *,
+        ready: Callable[[], bool] = lambda: True,
+        held: Callable[[], frozenset[int]] | None = None,
+        partitions: int = 1,
+    ) -> None:
         self.engine = engine
         self.ready = ready
+        self.held = held
+        self.partitions = partitions
 
     def _read(self, read: Callable[[], Any]) -> Any:
         if not self.ready():
@@ -63,8 +76,15 @@ class EngineStore:
     def get(self, case_id: str) -> Mapping[str, Any] | None:
         return self._read(lambda: self.engine.table.get(case_id))
 
+    def _held_cases(self) -> list[Mapping[str, Any]]:
+        if self.held is None:
+            return list(self.engine.table.values())
+        held = self.held()
+        items = self.engine.table.items()
+        return [case for key, case in items if partition_of(key, self.partitions) in held]
+
     def cases(self) -> list[Mapping[str, Any]]:
-        return self._read(lambda: list(self.engine.table.values()))
+        return self._read(self._held_cases)
 
     def history(self, case_id: str) -> Sequence[Mapping[str, Any]]:
         return self._read(lambda: self.engine.history.get(case_id)) or []
@@ -109,9 +129,10 @@ def register_api(
     store = EngineStore(engine, ready=ready)
     cluster = None
     if across_workers:
-        cluster = faust_cluster(
-            app, engine.table, ready=ready, timeout_s=settings.api_peer_timeout_s
-        )
+        timeout_s = settings.api_peer_timeout_s
+        cluster = faust_cluster(app, engine.table, ready=ready, timeout_s=timeout_s)
+        partitions = engine.table.partitions
+        store = EngineStore(engine, ready=ready, held=cluster.held, partitions=partitions)
 
     async def answer(view: faust.web.View, request: Any) -> faust.web.Response:
         try:

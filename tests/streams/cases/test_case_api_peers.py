@@ -15,7 +15,8 @@ from citybrain.settings import load
 from pipelines.broker import free_port
 from streams.cases import api
 from streams.cases.api.model import LOCAL_HEADER
-from streams.cases.api.peers import ask_over_http, peer_headers, target_url
+from streams.cases.api.peers import ask_over_http, faust_cluster, peer_headers, target_url
+from streams.cases.wire import partition_of
 
 
 @pytest.fixture
@@ -80,3 +81,27 @@ async def test_an_answer_that_is_not_json_is_unavailable():
         url = str(server.make_url("")).rstrip("/")
         with pytest.raises(api.StoreUnavailable, match="without JSON"):
             await ask_over_http(session, url, request("GET", "/api/v1/cases"), timeout_s=5)
+
+
+def test_the_placement_is_the_groups_changelog_distribution():
+    app = faust_app(canonical_url="http://127.0.0.1:7001")
+    table = app.Table("cases", default=None, partitions=3)
+    topic = table.changelog_topic.get_topic_name()
+    app.assignor.changelog_distribution = {
+        "http://127.0.0.1:7001": {topic: [0, 2], "other-changelog": [1]},
+        "http://127.0.0.1:7002": {topic: [1]},
+    }
+    cluster = faust_cluster(app, table, ready=lambda: True, timeout_s=5)
+    placement = cluster.placement()
+    assert (placement.self_url, placement.partitions) == ("http://127.0.0.1:7001", 3)
+    assert placement.owners == {
+        0: "http://127.0.0.1:7001",
+        1: "http://127.0.0.1:7002",
+        2: "http://127.0.0.1:7001",
+    }
+    assert placement.others() == ("http://127.0.0.1:7002",)
+    on_1 = next(f"case-{n}" for n in range(50) if partition_of(f"case-{n}", 3) == 1)
+    assert placement.owner_of(on_1) == "http://127.0.0.1:7002"
+    rebalancing = faust_cluster(app, table, ready=lambda: False, timeout_s=5)
+    with pytest.raises(api.StoreUnavailable, match="reassigned"):
+        rebalancing.placement()
