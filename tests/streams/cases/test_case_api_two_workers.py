@@ -9,7 +9,9 @@ events, every page of the list and the summary read from each worker are
 equal, a round at a time: worker 1, worker 2, worker 1 again, and the round
 counts only when worker 1 answered the same twice (the engine's deadline
 timer may still be at work). The broker is the test's own, so the list holds
-exactly the test's cases. Without a token both answer 401.
+exactly the test's cases. Without a token both answer 401. Then worker 2
+stops: while worker 1 takes its partitions over, each answer is the same as
+before or a 503, never a 404 or a short list, until it answers everything.
 """
 
 from __future__ import annotations
@@ -238,6 +240,17 @@ def test_two_workers_answer_every_case_read_and_list_alike(settings_env, own_bro
             assert ask(port, "GET", "/api/v1/cases")[0] == 401
             assert ask(port, "GET", f"/api/v1/cases/{target}")[0] == 401
             assert ask(port, "GET", "/api/v1/summary")[0] == 401
+
+        # worker 2 leaves: until worker 1 holds every partition it answers right or 503
+        assert workers[1].stop() == 0
+
+        def alone():
+            now = reads(ports[0], case_ids, fresh("leader"))
+            for key, answer in now.items():
+                assert answer[0] == 503 or answer == one[key], (key, answer)
+            return True if now == one else None
+
+        wait_for(alone, "worker 1 to answer for every partition alone", workers[:1])
     finally:
         for child in workers:
             child.stop()
