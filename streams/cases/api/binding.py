@@ -104,7 +104,7 @@ class EngineStore:
 
 def register_api(
     app: faust.App, engine: Any, settings: Settings, *, across_workers: bool = False
-) -> None:
+) -> dict[str, int]:
     """Serve the case API under /api/v1 on the worker's web server.
 
     ``engine`` has ``table`` (cases), ``history`` (case_history) and
@@ -112,7 +112,8 @@ def register_api(
     are faust tables shared by the consumer group, so answer for every
     worker's partitions (the stream worker does; an engine of plain dicts
     cannot). Refuses to start when faust's own ``/table`` pages are on: they
-    would serve case data without a token.
+    would serve case data without a token. Returns the API's live counters
+    for ``/metrics`` (requests asked of other workers, and failed).
     """
     import faust
 
@@ -127,10 +128,11 @@ def register_api(
         return not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
 
     store = EngineStore(engine, ready=ready)
+    counts = dict.fromkeys(("peer_requests", "peer_failures"), 0)
     cluster = None
     if across_workers:
         timeout_s = settings.api_peer_timeout_s
-        cluster = faust_cluster(app, engine.table, ready=ready, timeout_s=timeout_s)
+        cluster = faust_cluster(app, engine.table, ready=ready, timeout_s=timeout_s, counts=counts)
         partitions = engine.table.partitions
         store = EngineStore(engine, ready=ready, held=cluster.held, partitions=partitions)
 
@@ -185,3 +187,5 @@ def register_api(
 
         async def options(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
             return await answer(self, request)
+
+    return counts

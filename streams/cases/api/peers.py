@@ -9,7 +9,7 @@ worker over HTTP with the caller's ``Authorization`` header and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -70,9 +70,19 @@ async def ask_over_http(
 
 
 def faust_cluster(
-    app: faust.App, table: Any, *, ready: Callable[[], bool], timeout_s: float
+    app: faust.App,
+    table: Any,
+    *,
+    ready: Callable[[], bool],
+    timeout_s: float,
+    counts: MutableMapping[str, int] | None = None,
 ) -> Cluster:
-    """The :class:`Cluster` of ``app``'s consumer group for the case ``table``."""
+    """The :class:`Cluster` of ``app``'s consumer group for the case ``table``.
+
+    ``counts`` (for ``/metrics``): ``peer_requests`` asked of other workers,
+    ``peer_failures`` of them unanswered (each a 503 to the caller).
+    """
+    counts = {} if counts is None else counts
 
     def changelog() -> str:
         return table.changelog_topic.get_topic_name()
@@ -97,6 +107,11 @@ def faust_cluster(
         )
 
     async def ask(url: str, request: Request) -> Response:
-        return await ask_over_http(app.http_client, url, request, timeout_s=timeout_s)
+        counts["peer_requests"] = counts.get("peer_requests", 0) + 1
+        try:
+            return await ask_over_http(app.http_client, url, request, timeout_s=timeout_s)
+        except StoreUnavailable:
+            counts["peer_failures"] = counts.get("peer_failures", 0) + 1
+            raise
 
     return Cluster(placement=placement, held=held, ask=ask)

@@ -105,3 +105,18 @@ def test_the_placement_is_the_groups_changelog_distribution():
     rebalancing = faust_cluster(app, table, ready=lambda: False, timeout_s=5)
     with pytest.raises(api.StoreUnavailable, match="reassigned"):
         rebalancing.placement()
+
+
+async def test_asks_and_their_failures_are_counted(worker):
+    url, _ = worker
+    app = faust_app()
+    counts: dict[str, int] = {}
+    table = app.Table("cases", default=None, partitions=3)
+    cluster = faust_cluster(app, table, ready=lambda: True, timeout_s=5, counts=counts)
+    try:
+        assert (await cluster.ask(url, request("GET", "/api/v1/cases"))).status == 401
+        with pytest.raises(api.StoreUnavailable):
+            await cluster.ask(f"http://127.0.0.1:{free_port()}", request("GET", "/api/v1/cases"))
+    finally:
+        await app.http_client.close()
+    assert counts == {"peer_requests": 2, "peer_failures": 1}

@@ -67,6 +67,15 @@ def ask(
         return 0, repr(exc)
 
 
+def api_counter(port: int, name: str) -> int:
+    """A counter of the worker's case API from its /metrics page."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as page:
+        lines = page.read().decode().splitlines()
+    prefix = f'citybrain_records_total{{agent="case_api",counter="{name}"}} '
+    (line,) = [line for line in lines if line.startswith(prefix)]
+    return int(line[len(prefix) :])
+
+
 def fresh(role: str) -> str:
     """A token valid now (the workers check it against the real clock)."""
     return token(
@@ -240,6 +249,9 @@ def test_two_workers_answer_every_case_read_and_list_alike(settings_env, own_bro
             assert ask(port, "GET", "/api/v1/cases")[0] == 401
             assert ask(port, "GET", f"/api/v1/cases/{target}")[0] == 401
             assert ask(port, "GET", "/api/v1/summary")[0] == 401
+
+        for port in ports:  # each asked the other
+            assert api_counter(port, "peer_requests") > 0
 
         # worker 2 leaves: until worker 1 holds every partition it answers right or 503
         assert workers[1].stop() == 0
