@@ -67,9 +67,12 @@ def _matches(case: Mapping[str, Any], q: Mapping[str, Any], call: Call) -> bool:
     return True
 
 
+def _report_order(case: Mapping[str, Any]) -> tuple[str, str]:
+    return str(case.get("reported_at") or ""), str(case.get("case_id"))
+
+
 def _newest_first(cases: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    key = lambda c: (str(c.get("reported_at") or ""), str(c.get("case_id")))  # noqa: E731
-    return sorted(cases, key=key, reverse=True)
+    return sorted(cases, key=_report_order, reverse=True)
 
 
 def list_cases(call: Call) -> Part:
