@@ -15,6 +15,8 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_STORE | ``rocksdb://`` | faust table store URL (``memory://`` in unit tests) |
 | CITYBRAIN_WEB_PORT | ``6066`` | stream worker web port (``/metrics``) |
 | CITYBRAIN_SINK_WEB_PORT | ``6067`` | landing sink web port (``/metrics``) |
+| CITYBRAIN_WEB_URL | ``http://127.0.0.1:<web port>`` | where the group's other workers reach it |
+| CITYBRAIN_API_PEER_TIMEOUT_S | ``10`` | case API: another worker answers within, s |
 | CITYBRAIN_HOTSPOT_LATENESS_S | ``300`` | allowed event-time lateness of hotspot windows, seconds |
 | CITYBRAIN_KAFKA_VERSION | ``4.1.1`` | Apache Kafka version the local launcher fetches |
 | CITYBRAIN_AREA_BOUNDS | ``30.2,120.1,30.3,120.2`` (demo county) | service area S,W,N,E |
@@ -86,6 +88,13 @@ class Settings:
     http_max_streams: int = 100
     http_max_requests: int = 1024
     http_max_requests_per_client: int = 256
+    web_url: str | None = None
+    api_peer_timeout_s: float = 10.0
+
+    @property
+    def canonical_url(self) -> str:
+        """The URL other workers of the group reach this worker's web server at."""
+        return self.web_url or f"http://127.0.0.1:{max(self.web_port, 1)}"
 
     @property
     def reference_path(self) -> Path:
@@ -185,4 +194,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         http_max_requests_per_client=int(
             _positive(env, "CITYBRAIN_HTTP_MAX_REQUESTS_PER_CLIENT", 256)
         ),
+        web_url=env.get("CITYBRAIN_WEB_URL") or None,
+        api_peer_timeout_s=_positive(env, "CITYBRAIN_API_PEER_TIMEOUT_S", 10.0),
     )

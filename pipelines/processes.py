@@ -33,6 +33,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CITYBRAIN_HOTSPOT_LATENESS_S": str(settings.hotspot_lateness_s),
         "CITYBRAIN_KAFKA_VERSION": settings.kafka_version,
         "CITYBRAIN_REFERENCE_DIR": str(settings.reference_path),
+        "CITYBRAIN_API_PEER_TIMEOUT_S": str(settings.api_peer_timeout_s),
+        **({"CITYBRAIN_WEB_URL": settings.web_url} if settings.web_url else {}),
         **(
             {"CITYBRAIN_CASE_POLICY": str(settings.case_policy_path)}
             if settings.case_policy_path

@@ -59,6 +59,7 @@ def create_app(
         web_enabled=settings.web_port > 0,
         web_port=max(settings.web_port, 1),
         web_bind="127.0.0.1",
+        canonical_url=settings.canonical_url,  # how the group's other workers reach this one
         web_tables_enabled=False,  # faust's /table pages would reveal table values without a token
         topic_allow_declare=False,
         topic_disable_leader=True,

@@ -35,7 +35,7 @@ def stream_app(settings: Settings) -> faust.App:
         counters["video"] = video.register(app, settings)
         engine = cases.register(app, settings)
         counters["cases"] = engine.stats
-        register_api(app, engine, settings)
+        counters["case_api"] = register_api(app, engine, settings, across_workers=True)
         counters["stalls"] = stalls.register(app)
         if (limits := web_limits.in_flight_of(app)) is not None:
             counters["http"] = limits.refused
@@ -55,7 +55,7 @@ def sink_app(settings: Settings) -> faust.App:
         metrics.register(app, counters)
 
     return create_app(
-        replace(settings, web_port=port),
+        replace(settings, web_port=port, web_url=None),
         app_id=settings.app_id + sink.SINK_APP_SUFFIX,
         domains=(register_all,),
     )

@@ -37,7 +37,6 @@ from typing import Any
 
 import faust
 import orjson
-from aiokafka.partitioner import murmur2
 from faust.types import EventT
 
 from citybrain.contracts import decode
@@ -57,6 +56,7 @@ from streams.cases.policy import CasePolicy
 from streams.cases.policy_file import load_policy
 from streams.cases.routing import RoutingTable
 from streams.cases.signals import place_key, signal_cell, signal_from_alert, signal_from_report
+from streams.cases.wire import partition_of
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.intake.validate import RawMessage, rejection
@@ -82,11 +82,6 @@ class CaseEngine:
     history: faust.Table
     commands: faust.TopicT
     stats: dict[str, int]
-
-
-def partition_of(case_id: str, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives the key ``case_id``."""
-    return (murmur2(case_id.encode()) & 0x7FFFFFFF) % partitions
 
 
 class CaseAgents:

@@ -194,7 +194,11 @@ ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
     "404": ("no such case (or not the caller's department's)", {}),
     "409": ("the case's state does not allow this now, or the case exists", {}),
     "413": (f"body over {api.MAX_BODY_BYTES} bytes", {}),
-    "503": ("no API secret configured, or the case engine unavailable", {"Retry-After": _HEADER}),
+    "503": (
+        "no API secret configured, the case engine unavailable, or the worker holding the "
+        "case (or part of a list) not reachable",
+        {"Retry-After": _HEADER},
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from aiokafka.partitioner import murmur2
 from faust.serializers.codecs import Codec
 
 from citybrain.topics import rejected
@@ -17,6 +18,16 @@ COMMANDS = "cases.commands"  # keyed by case id
 EVENTS = "cases.events"  # keyed by case id
 REFUSALS = rejected(COMMANDS)  # refused and unreadable commands, with the reason
 ALERTS_REJECTED = rejected(ALERTS)  # alerts that break their contract
+
+
+def partition_of(case_id: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives the key ``case_id``.
+
+    The engine keeps each case in this partition of ``cases.commands`` and of
+    its tables (it forwards a command that arrives elsewhere), so it also
+    names the worker that holds the case.
+    """
+    return (murmur2(case_id.encode()) & 0x7FFFFFFF) % partitions
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,14 @@ Any other case (another department's, or one not yet dispatched) answers
 which cases other departments hold; asking to list another department's
 cases is a 403.
 
+Several workers: each holds some partitions of the case tables. After the
+checks above, a request about one case (GET it, its events, a command on it,
+a report with a ``command_id``) goes on to the worker holding the case, with
+the caller's token, which that worker checks again; the list and the summary
+gather a part from every worker holding case partitions and merge them, so
+every worker gives the same answer. A worker that cannot be reached, or
+partitions moving between workers meanwhile, answer 503 with ``Retry-After``.
+
 A 202 means the command is on ``cases.commands`` (acknowledged by Kafka):
 the engine applies it shortly after, or refuses it if the case changed in
 between; GET the case to see the result. A client may send its own
@@ -44,7 +52,11 @@ the subject and that id, so a retried report opens one case.
 #   validation  queries and bodies checked against those schemas
 #   views       cases as the API shows them; department scope
 #   handlers    the read handlers; issuing: the command handlers
-#   endpoints   the endpoint table; routing: route, authenticate, handle
+#   endpoints   the endpoint table
+#   placement   which worker holds a case; the Cluster a worker sees
+#   spread      a case's request to its worker; lists gathered from every worker
+#   routing     route, authenticate, handle
+#   peers       the Cluster over faust's assignment and HTTP to other workers
 #   binding     faust tables, command topic and aiohttp view (the I/O)
 # Below: the names other code uses; the rest are in their modules.
 

@@ -18,14 +18,17 @@ import orjson
 
 from streams.cases.api.model import (
     API_PREFIX,
+    LOCAL_HEADER,
     MAX_BODY_BYTES,
     ApiConfig,
     Request,
     StoreUnavailable,
     error,
 )
+from streams.cases.api.peers import faust_cluster
 from streams.cases.api.routing import handle
 from streams.cases.commands import Command
+from streams.cases.wire import partition_of
 from streams.web_limits import BodyTimeout, read_body
 
 if TYPE_CHECKING:
@@ -41,13 +44,26 @@ SEND_TIMEOUT_S = 10.0
 class EngineStore:
     """The engine's faust tables and command topic as a :class:`CaseStore`.
 
-    Reads see the partitions this worker holds: run one worker, or send
-    each request to the worker that holds the case (not done here).
+    Reads see the partitions this worker holds; with several workers,
+    :func:`register_api` sends each request to the worker that holds the
+    case, or gathers from every worker (:mod:`streams.cases.api.spread`).
+    ``held`` (with the tables' ``partitions``) limits :meth:`cases` to the
+    partitions this worker holds now: faust's in-memory store keeps the
+    cases of partitions it gave away, which would count twice in a list.
     """
 
-    def __init__(self, engine: Any, *, ready: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        *,
+        ready: Callable[[], bool] = lambda: True,
+        held: Callable[[], frozenset[int]] | None = None,
+        partitions: int = 1,
+    ) -> None:
         self.engine = engine
         self.ready = ready
+        self.held = held
+        self.partitions = partitions
 
     def _read(self, read: Callable[[], Any]) -> Any:
         if not self.ready():
@@ -60,8 +76,15 @@ class EngineStore:
     def get(self, case_id: str) -> Mapping[str, Any] | None:
         return self._read(lambda: self.engine.table.get(case_id))
 
+    def _held_cases(self) -> list[Mapping[str, Any]]:
+        if self.held is None:
+            return list(self.engine.table.values())
+        held = self.held()
+        items = self.engine.table.items()
+        return [case for key, case in items if partition_of(key, self.partitions) in held]
+
     def cases(self) -> list[Mapping[str, Any]]:
-        return self._read(lambda: list(self.engine.table.values()))
+        return self._read(self._held_cases)
 
     def history(self, case_id: str) -> Sequence[Mapping[str, Any]]:
         return self._read(lambda: self.engine.history.get(case_id)) or []
@@ -79,12 +102,18 @@ class EngineStore:
             raise StoreUnavailable(f"command not sent: {exc!r}") from exc
 
 
-def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
+def register_api(
+    app: faust.App, engine: Any, settings: Settings, *, across_workers: bool = False
+) -> dict[str, int]:
     """Serve the case API under /api/v1 on the worker's web server.
 
     ``engine`` has ``table`` (cases), ``history`` (case_history) and
-    ``commands`` (the cases.commands topic). Refuses to start when faust's own
-    ``/table`` pages are on: they would serve case data without a token.
+    ``commands`` (the cases.commands topic). ``across_workers``: the tables
+    are faust tables shared by the consumer group, so answer for every
+    worker's partitions (the stream worker does; an engine of plain dicts
+    cannot). Refuses to start when faust's own ``/table`` pages are on: they
+    would serve case data without a token. Returns the API's live counters
+    for ``/metrics`` (requests asked of other workers, and failed).
     """
     import faust
 
@@ -94,12 +123,18 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
             "create the app with web_tables_enabled=False"
         )
     config = ApiConfig.from_settings(settings)
-    store = EngineStore(
-        engine,
-        ready=lambda: (
-            not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
-        ),
-    )
+
+    def ready() -> bool:
+        return not (getattr(app, "in_recovery", False) or getattr(app, "rebalancing", False))
+
+    store = EngineStore(engine, ready=ready)
+    counts = dict.fromkeys(("peer_requests", "peer_failures"), 0)
+    cluster = None
+    if across_workers:
+        timeout_s = settings.api_peer_timeout_s
+        cluster = faust_cluster(app, engine.table, ready=ready, timeout_s=timeout_s, counts=counts)
+        partitions = engine.table.partitions
+        store = EngineStore(engine, ready=ready, held=cluster.held, partitions=partitions)
 
     async def answer(view: faust.web.View, request: Any) -> faust.web.Response:
         try:
@@ -110,9 +145,14 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
                 request, max_bytes=MAX_BODY_BYTES, timeout_s=settings.http_body_timeout_s
             )
             call = Request(
-                request.method, request.path, query, body, request.headers.get("Authorization")
+                request.method,
+                request.path,
+                query,
+                body,
+                request.headers.get("Authorization"),
+                local=request.headers.get(LOCAL_HEADER) == "local",
             )
-            response = await handle(call, store, config, now_at=datetime.now(UTC))
+            response = await handle(call, store, config, now_at=datetime.now(UTC), cluster=cluster)
         except BodyTimeout as exc:
             response = error(408, "request_timeout", str(exc), {"Connection": "close"})
         except Exception:
@@ -147,3 +187,5 @@ def register_api(app: faust.App, engine: Any, settings: Settings) -> None:
 
         async def options(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
             return await answer(self, request)
+
+    return counts

@@ -1,20 +1,35 @@
 """Every endpoint of the case API, one row each: method, path, roles, inputs, handler.
 
 The router dispatches on :data:`ENDPOINTS` and ``streams.cases.openapi``
-documents the same rows.
+documents the same rows. ``key`` names the case whose worker answers (reads
+and commands of one case); ``merge`` marks the endpoints every worker answers
+a part of (the list, the summary).
 """
 
 from __future__ import annotations
 
 from citybrain import auth
-from streams.cases.api.handlers import case_events, get_case, list_cases, openapi_document, summary
-from streams.cases.api.issuing import create_case, issue_command
-from streams.cases.api.model import Endpoint
+from streams.cases.api.handlers import (
+    case_events,
+    get_case,
+    list_cases,
+    merge_lists,
+    merge_summaries,
+    openapi_document,
+    summary,
+)
+from streams.cases.api.issuing import create_case, issue_command, report_case_id
+from streams.cases.api.model import Call, Endpoint
 from streams.cases.api.schema import LIST_PARAMS, SUMMARY_PARAMS
 from streams.cases.transitions import RULES, Name, Role
 
 ALL_ROLES = frozenset(auth.API_ROLES)
 SUMMARY_ROLES = frozenset({Role.LEADER.value, Role.ADMIN.value})
+
+
+def path_case_id(call: Call) -> str:
+    """The case of the path: its worker answers."""
+    return call.params["case_id"]
 
 
 def _roles(name: Name) -> frozenset[str]:
@@ -35,6 +50,7 @@ def _command_endpoint(name: Name) -> Endpoint:
         "Accepted",
         issue_command(name),
         command=name,
+        key=path_case_id,
     )
 
 
@@ -52,6 +68,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Accepted",
         create_case,
         command=Name.REPORT,
+        key=report_case_id,
     ),
     Endpoint(
         "GET",
@@ -63,8 +80,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "CaseList",
         list_cases,
         LIST_PARAMS,
+        merge=merge_lists,
     ),
-    Endpoint("GET", "/cases/{case_id}", "get_case", "One case", ALL_ROLES, 200, "Case", get_case),
+    Endpoint(
+        "GET",
+        "/cases/{case_id}",
+        "get_case",
+        "One case",
+        ALL_ROLES,
+        200,
+        "Case",
+        get_case,
+        key=path_case_id,
+    ),
     Endpoint(
         "GET",
         "/cases/{case_id}/events",
@@ -74,6 +102,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         200,
         "EventList",
         case_events,
+        key=path_case_id,
     ),
     *(_command_endpoint(n) for n in HUMAN_COMMANDS),
     Endpoint(
@@ -86,6 +115,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Summary",
         summary,
         SUMMARY_PARAMS,
+        merge=merge_summaries,
     ),
     Endpoint(
         "GET", "/openapi.json", "openapi", "This document", None, 200, "OpenApi", openapi_document

@@ -70,15 +70,26 @@ def _command(call: Call, name: Name, case_id: str, command_id: str) -> Command:
     )
 
 
-def create_case(call: Call) -> Response | Produce:
-    """POST /cases: a manual report (上报) opens a new case."""
+def report_case_id(call: Call) -> str | None:
+    """The case id a report with the client's ``command_id`` opens (None: no id given).
+
+    A retry of the same report derives the same id, so it finds the case.
+    """
     assert call.claims is not None
     given = call.body.get("command_id")
     if given is None:
+        return None
+    seed = f"{call.claims.subject}|{given}"
+    return f"case-{uuid.uuid5(REPORT_CASE_NAMESPACE, seed).hex[:20]}"
+
+
+def create_case(call: Call) -> Response | Produce:
+    """POST /cases: a manual report (上报) opens a new case."""
+    case_id = report_case_id(call)
+    if case_id is None:
         command_id, case_id = uuid.uuid4().hex, f"case-{uuid.uuid4().hex[:20]}"
     else:
-        seed = f"{call.claims.subject}|{given}"
-        command_id, case_id = given, f"case-{uuid.uuid5(REPORT_CASE_NAMESPACE, seed).hex[:20]}"
+        command_id = call.body["command_id"]
     command = _command(call, Name.REPORT, case_id, command_id)
     return _produce(call.store.get(case_id), command)
 

@@ -1,8 +1,9 @@
 """The case API's vocabulary: requests, responses, refusals, endpoints, the store.
 
 Plain data, no I/O. A handler takes a :class:`Call` (a routed, authenticated,
-validated request) and answers a :class:`Response`, or a :class:`Produce`
-when a command must reach Kafka first; it refuses with an :class:`ApiError`.
+validated request) and answers a :class:`Response`, a :class:`Produce`
+when a command must reach Kafka first, or a :class:`Part` that is merged
+with the other workers' parts; it refuses with an :class:`ApiError`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
+LOCAL_HEADER = "X-Citybrain-Scope"  # "local": a worker asks another for its own partitions
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,18 @@ class CaseStore(Protocol):
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request; ``query`` maps names to every value given."""
+    """One HTTP request; ``query`` maps names to every value given.
+
+    ``local`` marks a request another worker sent on (header
+    :data:`LOCAL_HEADER`): answer it from this worker's partitions alone.
+    """
 
     method: str
     path: str
     query: Mapping[str, Sequence[str]] = field(default_factory=dict)
     body: bytes = b""
     authorization: str | None = None
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,13 @@ class Produce:
 
     command: Command
     response: Response
+
+
+@dataclass(frozen=True)
+class Part:
+    """A gathering handler's answer from this worker's cases, to merge with the others'."""
+
+    body: Any
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,8 @@ class Call:
     now_at: datetime
 
 
-Handler = Callable[[Call], "Response | Produce"]
+Handler = Callable[[Call], "Response | Produce | Part"]
+Merge = Callable[[Call, Sequence[Any]], Response]  # the parts of every worker → the answer
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,8 @@ class Endpoint:
     handler: Handler
     params: tuple[Param, ...] = ()
     command: Name | None = None  # POSTs issuing a command take its payload as body
+    key: Callable[[Call], str | None] | None = None  # the case id whose worker answers
+    merge: Merge | None = None  # set when the handler answers a Part of every worker's
 
 
 def error(

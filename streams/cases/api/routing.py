@@ -18,13 +18,16 @@ from streams.cases.api.model import (
     Call,
     CaseStore,
     Endpoint,
+    Part,
     Produce,
     Request,
     Response,
     StoreUnavailable,
     error,
 )
+from streams.cases.api.placement import Cluster
 from streams.cases.api.schema import PATH_PARAMS
+from streams.cases.api.spread import gather, to_owner
 from streams.cases.api.validation import parse_body, parse_query, value_problem
 from streams.cases.transitions import Name
 
@@ -122,14 +125,32 @@ def _prepare(
 
 
 async def handle(
-    request: Request, store: CaseStore, config: ApiConfig, *, now_at: datetime
+    request: Request,
+    store: CaseStore,
+    config: ApiConfig,
+    *,
+    now_at: datetime,
+    cluster: Cluster | None = None,
 ) -> Response:
-    """Answer one request; never raises for any request (store failures answer 503)."""
+    """Answer one request; never raises for any request (store failures answer 503).
+
+    With a ``cluster`` (several workers share the case partitions), a request
+    about one case is answered by the worker holding it, after this worker's
+    own checks, and lists and the summary gather every worker's part
+    (:mod:`streams.cases.api.spread`).
+    """
     if problem := auth.secret_problem(config.secret):
         return error(503, "not_configured", problem)
     try:
         endpoint, call = _prepare(request, store, config, now_at)
+        if cluster is not None and endpoint.key is not None:
+            case_id = endpoint.key(call)
+            answer = None if case_id is None else await to_owner(cluster, case_id, request)
+            if answer is not None:
+                return answer
         result = endpoint.handler(call)
+        if isinstance(result, Part):
+            return await gather(cluster, endpoint, call, request, result)
         if isinstance(result, Produce):
             await store.send(result.command)
             return result.response

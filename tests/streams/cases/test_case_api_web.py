@@ -21,6 +21,7 @@ from test_case_api_support import (
 from citybrain.settings import load
 from streams.cases import api
 from streams.cases.api import binding
+from streams.cases.wire import partition_of
 
 
 def settings(tmp_path, **env):
@@ -176,3 +177,15 @@ def test_engine_store_reads_real_faust_tables(store):
     assert [c["case_id"] for c in engine_store.cases()] == ["case-1"]
     assert len(engine_store.history("case-1")) == 4
     assert engine_store.history("case-2") == []
+
+
+def test_engine_store_lists_only_the_partitions_this_worker_holds():
+    store = MemoryStore()
+    for n in range(9):
+        store.seed(f"case-{n}", "reported")
+    held = frozenset({0, 2})
+    engine_store = api.EngineStore(engine_of(store), held=lambda: held, partitions=3)
+    listed = {c["case_id"] for c in engine_store.cases()}
+    assert listed == {c for c in store.cases_by_id if partition_of(c, 3) in held}
+    assert set() < listed < set(store.cases_by_id)
+    assert len(api.EngineStore(engine_of(store)).cases()) == 9
