@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from citybrain.contracts import encode_row
-from citybrain.contracts.alert import validate
+from citybrain.contracts.alert import message_key, validate
 from citybrain.reference import write_tables
 from citybrain.settings import load
 from streams.app import create_app
@@ -105,7 +105,10 @@ async def test_a_detour_raises_one_alert_and_a_redelivery_none(built):
         await feed(agent, watch, MUCK_DAY, published)  # redelivered after a restart
         last = watch.table[MUCK]["last"]
         assert watch.table[SWEEPER]["last"]["lat"] == 30.02
-    assert [key for key, _ in published] == [b"vehicles-013300150461-off_route-20260714T163500Z"]
+    assert [doc["alert_id"] for _, doc in published] == [
+        "vehicles-013300150461-off_route-20260714T163500Z"
+    ]
+    assert all(key == message_key(doc) for key, doc in published)  # category and area
     doc = validate(published[0][1])
     assert (doc["source"], doc["category"], doc["level"]) == (
         "vehicles",
@@ -155,9 +158,9 @@ async def test_zones_and_the_sweeping_limit_through_the_agent(built, reference_d
     async with app.agents["vehicles"].test_context() as agent:
         await feed(agent, watch, [fix(MUCK, m) for m in range(20)] + fast, published)
     assert watch.stats["zones"] == 1 and watch.stats["permit_reloads"] == 1
-    assert sorted(key for key, _ in published) == [
-        b"vehicles-013300000000-sweep_speeding-20260714T163000Z",  # 60 s above 15 km/h
-        b"vehicles-013300150461-forbidden_zone-20260714T163800Z",  # 120.004 at minute 8
+    assert sorted(doc["alert_id"] for _, doc in published) == [
+        "vehicles-013300000000-sweep_speeding-20260714T163000Z",  # 60 s above 15 km/h
+        "vehicles-013300150461-forbidden_zone-20260714T163800Z",  # 120.004 at minute 8
     ]
     docs = {doc["level"]: validate(doc) for _, doc in published}
     assert docs["forbidden_zone"]["details"]["zones"][0]["zone_id"] == "Z-1"

@@ -12,7 +12,7 @@ from unittest import mock
 import orjson
 import pytest
 
-from citybrain.contracts.alert import validate
+from citybrain.contracts.alert import message_key, validate
 from citybrain.reference import write_tables
 from citybrain.settings import load
 from connectors import deepstream
@@ -109,7 +109,10 @@ async def test_two_cameras_one_vendor_one_alert_and_redelivery_changes_nothing(b
             watch=_Counting(watch),
             key_of=keys.get,
         )
-    assert [k for k, _ in alerts] == [b"video-CAM-A-unlicensed_peddler-CAM-A-o-20260715T100000Z"]
+    assert [d["alert_id"] for _, d in alerts] == [
+        "video-CAM-A-unlicensed_peddler-CAM-A-o-20260715T100000Z"
+    ]
+    assert all(k == message_key(d) for k, d in alerts)  # keyed by category and area
     doc = validate(alerts[0][1])
     assert doc["title"] == "无证游商 东街01号" and doc["details"]["evidence"]["samples"] == 11
     assert (watch.stats["suppressed"], watch.stats["duplicate"]) == (1, 2)
