@@ -9,13 +9,18 @@ serve ``streams.stalls``, which watches faust's commit bookkeeping, and
 :func:`complete_producer_flush` makes the flush before each offset commit
 complete, so table changelog writes are in Kafka before their offsets commit.
 
-:func:`seek` must survive faust's fetch loop: after delivering each record
-the loop writes the record's offset as the partition's read offset, and drops
-later records below it. A seek made while a record (or the rest of a fetched
-batch) is being delivered, as when the agents' buffers are full, was undone
-at once by the next such write, and the records sought back were dropped as
-already read. :class:`ReadOffsets` (installed by :func:`sticky_seeks`) keeps
-a sought offset until the records from it come round again.
+:func:`seek_and_hold` must survive faust's fetch loop: after delivering each
+record the loop writes the record's offset as the partition's read offset,
+and drops later records below it. A seek made while a record (or the rest of
+a fetched batch) is being delivered, as when the agents' buffers are full,
+was undone at once by the next such write, and the records sought back were
+dropped as already read. :class:`ReadOffsets` (installed by
+:func:`sticky_seeks`) keeps such a sought offset until the records from it
+come round again. Only the stages that apply a partition's records strictly
+in offset order (``streams.ordered``: the video stages) ask for that; every
+other seek (:func:`seek`: the case engine's continuity check, the stall
+guard, the hotspot agent) sets the read offset exactly as faust's own seek
+does and ends any hold on that partition.
 """
 
 from __future__ import annotations
@@ -82,11 +87,20 @@ class ReadOffsets(defaultdict):
         super().__init__(lambda: None, *args)
         self.held: dict[Any, int] = {}
 
-    def sought(self, tp: Any, offset: int) -> None:
-        """Hold ``tp`` at ``offset`` until a record fetched again from there is read."""
-        read = self.get(tp)
-        self.held[tp] = offset if read is None else max(offset, read)
+    def sought(self, tp: Any, offset: int, *, read: int | None) -> None:
+        """Hold ``tp`` at ``offset`` until a record fetched again from there is read.
+
+        ``read`` is the partition's read offset before the seek (faust's own
+        seek has overwritten it with ``offset`` by the time this is called).
+        A hold still open keeps its own, higher, bound.
+        """
+        bound = max(offset, read if read is not None else offset, self.held.get(tp, offset))
+        self.held[tp] = bound
         super().__setitem__(tp, offset if offset else None)
+
+    def release(self, tp: Any) -> None:
+        """End any hold on ``tp``: its read offset moves with every record again."""
+        self.held.pop(tp, None)
 
     def __setitem__(self, tp: Any, offset: int | None) -> None:
         held = self.held.get(tp)
@@ -127,11 +141,27 @@ def sticky_seeks() -> None:
     Consumer.__init__ = __init__  # type: ignore[method-assign]
 
 
-async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> bool:
+async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> None:
     """Seek one partition so its records from ``offset`` on are delivered again.
 
-    A partition no longer assigned to this worker is left alone (False): its
-    new owner reads it from the committed offset and its own table state.
+    Exactly faust's seek: the next record faust delivers from before the seek
+    moves the read offset on again. A hold :func:`seek_and_hold` put on the
+    partition ends.
+    """
+    tp = TP(topic, partition)
+    read_offsets = consumer._read_offset
+    if isinstance(read_offsets, ReadOffsets):
+        read_offsets.release(tp)
+    await consumer.seek(tp, offset)
+
+
+async def seek_and_hold(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> bool:
+    """Seek one partition back and hold it there until the record at ``offset`` is read again.
+
+    For a stage that applies a partition's records only in offset order
+    (:mod:`streams.ordered`). A partition no longer assigned to this worker
+    is left alone (False): its new owner reads it from the committed offset
+    and its own table state.
     """
     tp = TP(topic, partition)
     try:
@@ -141,10 +171,11 @@ async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) 
     if not assigned:
         log.info("%s[%d]: not assigned here any more, not sought back", topic, partition)
         return False
-    await consumer.seek(tp, offset)
     read_offsets = consumer._read_offset
+    read = read_offsets.get(tp)
+    await consumer.seek(tp, offset)
     if isinstance(read_offsets, ReadOffsets):
-        read_offsets.sought(tp, offset)
+        read_offsets.sought(tp, offset, read=read)
     return True
 
 

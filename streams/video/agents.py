@@ -240,7 +240,9 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
 
     async def seek(*, topic: str, partition: int, offset: int) -> bool:
         consumer = app.consumer
-        return await faust_compat.seek(consumer, topic=topic, partition=partition, offset=offset)
+        return await faust_compat.seek_and_hold(
+            consumer, topic=topic, partition=partition, offset=offset
+        )
 
     watch = VideoWatch(
         cameras=cameras,

@@ -145,7 +145,7 @@ async def test_records_after_a_skipped_offset_wait_for_it_so_the_episode_stays_w
         sought.append(where)
         return True
 
-    with mock.patch.object(faust_compat, "seek", lambda consumer, **where: seek(**where)):
+    with mock.patch.object(faust_compat, "seek_and_hold", lambda consumer, **where: seek(**where)):
         async with app.agents["video_episodes"].test_context() as agent:
             first = await feed(
                 agent, vendor[:10], topic=watch.candidates_topic, count="detections", watch=watch
