@@ -13,6 +13,10 @@ durable before that state is). A batch is applied per source up to the first
 missing offset (:func:`in_order`); what follows a gap waits, and the
 partition is sought back to the gap (at most every ``reseek_s`` per offset,
 and again by :meth:`InOrder.reseek_gaps` on a timer while it stays open).
+The seek given to :class:`InOrder` should hold until the records from the
+gap come round again (``faust_compat.seek_and_hold``): a stage that waits at
+a gap needs exactly those. Stages that apply records past a gap at once (the
+case engine) use faust's plain seek.
 Records below the expected offset were applied before and are dropped.
 A source seen for the first time starts at its committed offset, or at the
 lowest offset delivered when nothing was committed yet.
