@@ -50,6 +50,7 @@ def create_app(
     """
     app_id = app_id or settings.app_id
     faust_compat.complete_producer_flush()
+    faust_compat.sticky_seeks()
     (settings.state_dir / app_id).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         app_id,

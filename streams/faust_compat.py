@@ -8,19 +8,37 @@ the table stays co-partitioned with its source topic. The consumer accessors
 serve ``streams.stalls``, which watches faust's commit bookkeeping, and
 :func:`complete_producer_flush` makes the flush before each offset commit
 complete, so table changelog writes are in Kafka before their offsets commit.
+
+:func:`seek_and_hold` must survive faust's fetch loop: after delivering each
+record the loop writes the record's offset as the partition's read offset,
+and drops later records below it. A seek made while a record (or the rest of
+a fetched batch) is being delivered, as when the agents' buffers are full,
+was undone at once by the next such write, and the records sought back were
+dropped as already read. :class:`ReadOffsets` (installed by
+:func:`sticky_seeks`) keeps such a sought offset until the records from it
+come round again. Only the stages that apply a partition's records strictly
+in offset order (``streams.ordered``: the video stages) ask for that; every
+other seek (:func:`seek`: the case engine's continuity check, the stall
+guard, the hotspot agent) sets the read offset exactly as faust's own seek
+does and ends any hold on that partition.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from faust.exceptions import ConsumerNotStarted
 from faust.streams import _current_event
 from faust.types import TP, EventT
 from faust.types.transports import ConsumerT
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -34,9 +52,16 @@ def event_context(event: EventT) -> Iterator[None]:
 
 
 def committed_offsets(consumer: ConsumerT) -> dict[tuple[str, int], int | None]:
-    """The offset faust last committed (next to read) per assigned partition."""
+    """The offset faust last committed (next to read) per assigned partition.
+
+    A consumer not started yet (faust's test context) has none.
+    """
     committed = consumer._committed_offset
-    return {(tp.topic, tp.partition): committed.get(tp) for tp in consumer.assignment()}
+    try:
+        assignment = consumer.assignment()
+    except ConsumerNotStarted:
+        return {}
+    return {(tp.topic, tp.partition): committed.get(tp) for tp in assignment}
 
 
 def acked_heads(consumer: ConsumerT) -> dict[tuple[str, int], int]:
@@ -44,9 +69,114 @@ def acked_heads(consumer: ConsumerT) -> dict[tuple[str, int], int]:
     return {(tp.topic, tp.partition): min(acked) for tp, acked in consumer._acked.items() if acked}
 
 
+class ReadOffsets(defaultdict):
+    """faust's read offset per partition, where a seek holds until its record is read again.
+
+    faust's fetch loop delivers a record when its offset is at or above the
+    partition's read offset, then stores the record's offset. After
+    :meth:`sought`, stores of offsets above the read offset the partition had
+    at the seek are ignored (records fetched before the seek, still being
+    delivered: they come after everything read) until a record at or below
+    it is read: the first record fetched again from the sought offset (the
+    sought one, or the next that exists in a compacted topic). Anything
+    faust itself writes in bulk (``update``, after a rebalance) or removes
+    ends the hold.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(lambda: None, *args)
+        self.held: dict[Any, int] = {}
+
+    def sought(self, tp: Any, offset: int, *, read: int | None) -> None:
+        """Hold ``tp`` at ``offset`` until a record fetched again from there is read.
+
+        ``read`` is the partition's read offset before the seek (faust's own
+        seek has overwritten it with ``offset`` by the time this is called).
+        A hold still open keeps its own, higher, bound.
+        """
+        bound = max(offset, read if read is not None else offset, self.held.get(tp, offset))
+        self.held[tp] = bound
+        super().__setitem__(tp, offset if offset else None)
+
+    def release(self, tp: Any) -> None:
+        """End any hold on ``tp``: its read offset moves with every record again."""
+        self.held.pop(tp, None)
+
+    def __setitem__(self, tp: Any, offset: int | None) -> None:
+        held = self.held.get(tp)
+        if held is not None:
+            if offset is not None and offset > held:
+                return  # fetched before the seek: reading it does not move the partition on
+            del self.held[tp]
+        super().__setitem__(tp, offset)
+
+    def __delitem__(self, tp: Any) -> None:
+        self.held.pop(tp, None)
+        super().__delitem__(tp)
+
+    def pop(self, tp: Any, *default: Any) -> Any:
+        self.held.pop(tp, None)
+        return super().pop(tp, *default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        new = dict(*args, **kwargs)
+        for tp in new:
+            self.held.pop(tp, None)
+        super().update(new)
+
+
+def sticky_seeks() -> None:
+    """Give every faust consumer created from now on a :class:`ReadOffsets` (idempotent)."""
+    from faust.transport.consumer import Consumer
+
+    if getattr(Consumer.__init__, "citybrain_sticky_seeks", False):
+        return
+    original = Consumer.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._read_offset = ReadOffsets(self._read_offset)
+
+    __init__.citybrain_sticky_seeks = True  # type: ignore[attr-defined]
+    Consumer.__init__ = __init__  # type: ignore[method-assign]
+
+
 async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> None:
-    """Seek one partition so its records from ``offset`` on are delivered again."""
-    await consumer.seek(TP(topic, partition), offset)
+    """Seek one partition so its records from ``offset`` on are delivered again.
+
+    Exactly faust's seek: the next record faust delivers from before the seek
+    moves the read offset on again. A hold :func:`seek_and_hold` put on the
+    partition ends.
+    """
+    tp = TP(topic, partition)
+    read_offsets = consumer._read_offset
+    if isinstance(read_offsets, ReadOffsets):
+        read_offsets.release(tp)
+    await consumer.seek(tp, offset)
+
+
+async def seek_and_hold(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> bool:
+    """Seek one partition back and hold it there until the record at ``offset`` is read again.
+
+    For a stage that applies a partition's records only in offset order
+    (:mod:`streams.ordered`). A partition no longer assigned to this worker
+    is left alone (False): its new owner reads it from the committed offset
+    and its own table state.
+    """
+    tp = TP(topic, partition)
+    try:
+        assigned = tp in consumer.assignment()
+    except ConsumerNotStarted:
+        assigned = False
+    if not assigned:
+        log.info("%s[%d]: not assigned here any more, not sought back", topic, partition)
+        return False
+    read_offsets = consumer._read_offset
+    read = read_offsets.get(tp)
+    await consumer.seek(tp, offset)
+    if isinstance(read_offsets, ReadOffsets):
+        read_offsets.sought(tp, offset, read=read)
+    return True
 
 
 def repair_acks(consumer: ConsumerT) -> int:

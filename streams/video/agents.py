@@ -20,6 +20,12 @@ and waits for Kafka's acknowledgement before writing its table, so a crash
 repeats messages with the same ids (stage 2 drops a repeated candidate; the
 case engine and the landing drop a repeated alert by ``event_id``).
 
+**Every record, in order**: an episode counts sightings, so a record faust
+left out of the stream (it can, around a rebalance: :mod:`streams.ordered`)
+would shorten or split one. Each stage applies a partition's records only in
+offset order up to the first missing one, keeps the next offset it expects
+per source partition in its table, and seeks back over a gap.
+
 Permits and cameras come from the reference tables ``permits`` and
 ``cameras``, re-read before a batch when either file changed (a file that
 cannot be read keeps the rules in use and is logged); thresholds from
@@ -46,8 +52,10 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
+from streams import faust_compat
 from streams.faust_compat import event_context
 from streams.guard import or_exit
+from streams.ordered import RESEEK_S, InOrder, Seek
 from streams.video.core import VideoRules
 from streams.video.episodes import OFFSET_FIELD
 from streams.video.places import place_key
@@ -93,6 +101,8 @@ class VideoWatch:
         out: faust.TopicT,
         rules: VideoRules,
         files: ReferenceFiles | None = None,
+        seek: Seek,
+        committed=dict,
     ) -> None:
         self.cameras, self.places = cameras, places
         self.candidates_topic, self.out = candidates, out
@@ -100,6 +110,12 @@ class VideoWatch:
         self.stats: dict[str, int] = defaultdict(int)
         self.use(rules)
         self.lock = asyncio.Lock()
+        self.detections_order = InOrder(
+            table=cameras, seek=seek, stats=self.stats, committed=committed
+        )
+        self.candidates_order = InOrder(
+            table=places, seek=seek, stats=self.stats, committed=committed
+        )
 
     def use(self, rules: VideoRules) -> None:
         """Judge with ``rules`` from now on."""
@@ -128,7 +144,8 @@ class VideoWatch:
             self.reload()
             rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
             last: dict[str, EventT] = {}
-            for event in events:
+            fresh, nexts = await self.detections_order.take(events)
+            for event in fresh:
                 try:
                     decoded = decode_rows(video.TOPIC, event.value)
                 except ContractViolation:
@@ -163,6 +180,7 @@ class VideoWatch:
                 if after[camera_id] != before[camera_id]:
                     with event_context(event):
                         self.cameras[camera_id] = after[camera_id]
+            self.detections_order.store(nexts)
             self.stats["detections"] += len(events)
 
     async def process_candidates(self, events: Sequence[EventT]) -> None:
@@ -172,7 +190,8 @@ class VideoWatch:
             after: dict[str, Any] = {}
             last: dict[str, EventT] = {}
             alerts: list[dict[str, Any]] = []
-            for event in events:
+            fresh, nexts = await self.candidates_order.take(events)
+            for event in fresh:
                 try:
                     candidate = orjson.loads(event.value)
                     key = event.key.decode()
@@ -194,6 +213,7 @@ class VideoWatch:
                 if after[key] != before[key]:
                     with event_context(event):
                         self.places[key] = after[key]
+            self.candidates_order.store(nexts)
 
 
 def build(app: faust.App, settings: Settings) -> VideoWatch:
@@ -216,6 +236,13 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
         PLACES_TABLE, partitions=spec(CANDIDATES).partitions, key_type=str, value_type=None
     )
     files = ReferenceFiles(settings.reference_path, load_rules(settings.video_rules_path))
+
+    async def seek(*, topic: str, partition: int, offset: int) -> bool:
+        consumer = app.consumer
+        return await faust_compat.seek_and_hold(
+            consumer, topic=topic, partition=partition, offset=offset
+        )
+
     watch = VideoWatch(
         cameras=cameras,
         places=places,
@@ -223,6 +250,8 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
         out=out,
         rules=files.rules(),
         files=files,
+        seek=seek,
+        committed=lambda: faust_compat.committed_offsets(app.consumer),
     )
 
     @app.agent(source, name="video_episodes")
@@ -234,6 +263,15 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
     async def video_places(stream: faust.StreamT) -> None:
         async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
             await or_exit(lambda events=events: watch.process_candidates(events), what="video")
+
+    @app.timer(RESEEK_S, name="video-reseek")
+    async def reseek() -> None:
+        async with watch.lock:
+            try:
+                await watch.detections_order.reseek_gaps()
+                await watch.candidates_order.reseek_gaps()
+            except Exception:  # a seek the consumer refused now is tried again next time
+                log.exception("video: seeking back over a gap failed")
 
     return watch
 

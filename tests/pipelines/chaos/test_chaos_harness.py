@@ -90,13 +90,6 @@ def test_one_worker_killed_and_a_broker_restart_change_nothing_but_cases(
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    reason="known bug: faust leaves records out of an agent's stream around a rebalance and "
-    "commits past them, so with two workers a camera's episode can lose sightings or split and "
-    "alert twice (found by this test on 2026-11-25; a fix was tried and taken out, it stalled "
-    "the case engine's seeks back after a restart)",
-    strict=False,
-)
 def test_two_workers_one_killed_changes_no_output_but_cases(settings_env, tmp_path, reference):
     """Compared with the one-worker clean run: where a partition is processed changes nothing."""
     args = ("--runs", "1", "--kills-per-run", "3", "--workers", "2")

@@ -1,0 +1,151 @@
+"""Apply each source partition's records once, in offset order, with none skipped.
+
+faust 0.15 can leave records out of an agent's stream and commit past them:
+a record being handed to the agents when a rebalance suspends the flow is
+dropped for the agents it had not reached yet, and the jump in offsets that
+follows is booked as acknowledged (seen with two workers sharing the
+partitions: the video agent lost sightings, so an episode counted fewer, or
+split in two and alerted twice). An agent whose state depends on seeing
+every record of a partition in order keeps, in its own table, the next
+offset it expects per source partition (:func:`next_key`, written to that
+partition's changelog partition after the state it covers, so it is never
+durable before that state is). A batch is applied per source up to the first
+missing offset (:func:`in_order`); what follows a gap waits, and the
+partition is sought back to the gap (at most every ``reseek_s`` per offset,
+and again by :meth:`InOrder.reseek_gaps` on a timer while it stays open).
+The seek given to :class:`InOrder` should hold until the records from the
+gap come round again (``faust_compat.seek_and_hold``): a stage that waits at
+a gap needs exactly those. Stages that apply records past a gap at once (the
+case engine) use faust's plain seek.
+Records below the expected offset were applied before and are dropped.
+A source seen for the first time starts at its committed offset, or at the
+lowest offset delivered when nothing was committed yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from faust.types import EventT
+
+from streams.faust_compat import event_context
+
+RESEEK_S = 5.0
+NEXT_KEY_PREFIX = "\x00next|"  # no id of the contracts starts with a control character
+
+Source = tuple[str, int]  # (topic, partition)
+Seek = Callable[..., Awaitable[Any]]  # seek(topic=, partition=, offset=)
+
+log = logging.getLogger(__name__)
+
+
+def next_key(source: Source) -> str:
+    """The table key holding the next offset expected from ``source``."""
+    return f"{NEXT_KEY_PREFIX}{source[0]}|{source[1]}"
+
+
+def is_next_key(key: str) -> bool:
+    """True for a key written by :class:`InOrder`, not by the agent's own state."""
+    return key.startswith(NEXT_KEY_PREFIX)
+
+
+def in_order(offsets: Iterable[int], *, expected: int | None) -> tuple[list[int], int | None]:
+    """(offsets to apply now, in order, none twice; the next offset expected after them).
+
+    Offsets below ``expected`` were applied before; the run stops at the first
+    missing one. ``expected`` None starts at the lowest offset seen.
+    """
+    unique = sorted(set(offsets))
+    if expected is None and unique:
+        expected = unique[0]
+    taken: list[int] = []
+    for offset in unique:
+        if expected is not None and offset < expected:
+            continue
+        if offset != expected:
+            break
+        taken.append(offset)
+        expected = offset + 1
+    return taken, expected
+
+
+class InOrder:
+    """Cuts batches to the records each source partition may apply now; seeks back over gaps."""
+
+    def __init__(
+        self,
+        *,
+        table: Any,
+        seek: Seek,
+        stats: dict[str, int],
+        committed: Callable[[], Mapping[Source, int | None]] = dict,
+        reseek_s: float = RESEEK_S,
+    ) -> None:
+        self.table = table
+        self.seek = seek
+        self.stats = stats
+        self.committed = committed
+        self.reseek_s = reseek_s
+        self.gaps: dict[Source, int] = {}  # first offset still missing, per source (control)
+        self._sought: dict[tuple[Source, int], float] = {}
+
+    async def take(self, events: Sequence[EventT]) -> tuple[list[EventT], dict[Source, Any]]:
+        """(the events to apply, in offset order per source; the next offsets to store).
+
+        The second value maps each source with something new to (one of its
+        events, its next offset): pass it to :meth:`store` once the applied
+        events' state is written.
+        """
+        by_source: dict[Source, dict[int, EventT]] = defaultdict(dict)
+        for event in events:
+            source = (event.message.topic, event.message.partition)
+            by_source[source].setdefault(event.message.offset, event)
+        fresh: list[EventT] = []
+        nexts: dict[Source, Any] = {}
+        committed: Mapping[Source, int | None] | None = None
+        for source, by_offset in by_source.items():
+            some = next(iter(by_offset.values()))
+            with event_context(some):
+                expected = self.table.get(next_key(source))
+            if expected is None:
+                committed = self.committed() if committed is None else committed
+                expected = committed.get(source)
+            taken, after = in_order(by_offset, expected=expected)
+            fresh += [by_offset[o] for o in taken]
+            if taken:
+                nexts[source] = (by_offset[taken[-1]], after)
+            waiting = sum(1 for o in by_offset if after is not None and o > after)
+            self.stats["deferred"] += waiting
+            if waiting and after is not None:
+                self.gaps[source] = after
+                await self._seek_back(source, after)
+            elif after is not None and self.gaps.get(source, after) < after:
+                self.gaps.pop(source, None)  # filled
+        return fresh, nexts
+
+    def store(self, nexts: Mapping[Source, Any]) -> None:
+        """Write each source's next offset (after the state of the records before it)."""
+        for source, (event, after) in nexts.items():
+            with event_context(event):
+                self.table[next_key(source)] = after
+
+    async def reseek_gaps(self) -> int:
+        """Seek back every source whose gap is still open; return how many are open."""
+        for source, offset in list(self.gaps.items()):
+            await self._seek_back(source, offset)
+        return len(self.gaps)
+
+    async def _seek_back(self, source: Source, offset: int) -> None:
+        now = time.monotonic()
+        if now - self._sought.get((source, offset), -self.reseek_s) < self.reseek_s:
+            return
+        self._sought = {k: v for k, v in self._sought.items() if k[0] != source}
+        self._sought[(source, offset)] = now
+        log.warning("%s[%d]: offset %d missing before later records; seeking back", *source, offset)
+        self.stats["sought_back"] += 1
+        if await self.seek(topic=source[0], partition=source[1], offset=offset) is False:
+            self.gaps.pop(source, None)  # not this worker's partition any more

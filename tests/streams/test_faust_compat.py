@@ -1,0 +1,151 @@
+"""faust's read offsets with seeks that hold against records fetched before them.
+
+Only the video stages' seeks hold (``seek_and_hold``); the case engine's
+continuity seeks and the stall guard's (``seek``) move the read offset
+exactly as faust's own seek does.
+"""
+
+from dataclasses import replace
+
+import pytest
+from faust.types import TP
+
+from citybrain.settings import load
+from streams import faust_compat
+from streams.app import create_app
+from streams.cases.agents import _continuity
+from streams.faust_compat import ReadOffsets
+
+TP1 = TP("detections.video", 1)
+
+
+def deliver(offsets: ReadOffsets, tp: TP, offset: int) -> bool:
+    """What faust's fetch loop does with one fetched record: deliver it, or drop it as read."""
+    read = offsets[tp]
+    if read is None or offset >= read:
+        offsets[tp] = offset
+        return True
+    return False
+
+
+def test_without_a_seek_a_record_below_the_read_offset_is_dropped():
+    offsets = ReadOffsets()
+    assert [deliver(offsets, TP1, o) for o in (10, 11, 5)] == [True, True, False]
+
+
+def test_a_seek_holds_while_records_fetched_before_it_are_delivered():
+    offsets = ReadOffsets()
+    for o in range(300, 353):
+        deliver(offsets, TP1, o)
+    offsets.sought(TP1, 217, read=offsets[TP1])
+    # the rest of the batch fetched before the seek, then the records from 217 again
+    delivered = [deliver(offsets, TP1, o) for o in [353, 354, 217, 218, 219]]
+    assert delivered == [True, True, True, True, True]
+    assert offsets[TP1] == 219 and not offsets.held
+
+
+def test_in_a_compacted_topic_the_next_record_that_exists_ends_the_hold():
+    offsets = ReadOffsets()
+    for o in range(300, 353):
+        deliver(offsets, TP1, o)
+    offsets.sought(TP1, 217, read=offsets[TP1])
+    delivered = [deliver(offsets, TP1, o) for o in [353, 220, 221]]  # 217..219 compacted away
+    assert delivered == [True, True, True] and offsets[TP1] == 221 and not offsets.held
+
+
+def test_a_rebalance_seek_to_the_committed_offsets_ends_the_hold():
+    offsets = ReadOffsets({TP1: 40})
+    offsets.sought(TP1, 20, read=offsets[TP1])
+    offsets.update({TP1: 35})
+    assert offsets[TP1] == 35 and not offsets.held
+    offsets.sought(TP1, 20, read=offsets[TP1])
+    offsets.pop(TP1, None)
+    assert offsets[TP1] is None and not offsets.held
+
+
+def test_the_workers_consumer_keeps_its_read_offsets_in_read_offsets(tmp_path):
+    assert isinstance(worker_app(tmp_path).consumer._read_offset, ReadOffsets)
+
+
+ALERTS_1 = TP("alerts", 1)
+
+
+def worker_app(tmp_path):
+    settings = replace(
+        load({"HOME": str(tmp_path), "CITYBRAIN_STATE_DIR": str(tmp_path / "state")}),
+        store="memory://",
+        web_port=0,
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
+def consumer(tmp_path, monkeypatch):
+    """The worker's real faust consumer, assigned ALERTS_1 and TP1, with no broker behind it."""
+    app = worker_app(tmp_path)
+    consumer = app.consumer
+    sent: list[tuple[TP, int]] = []
+
+    def to_the_fetcher(tp, offset):  # what faust's consumer thread is told; nothing to fetch
+        sent.append((tp, offset))
+
+    monkeypatch.setattr(consumer._thread, "seek", to_the_fetcher)
+    monkeypatch.setattr(consumer, "assignment", lambda: {ALERTS_1, TP1})
+    consumer.sent = sent
+    return app, consumer
+
+
+def read_up_to(offsets, tp, last):
+    for o in range(300, last + 1):
+        deliver(offsets, tp, o)
+
+
+async def test_a_case_engine_seek_is_not_held_and_moves_on_as_faust_does(consumer):
+    app, consumer = consumer
+    offsets = consumer._read_offset
+    read_up_to(offsets, ALERTS_1, 352)
+    continuity = _continuity(app, {"skipped_offsets_sought_back": 0})
+    await continuity.seek(topic="alerts", partition=1, offset=217)
+    assert consumer.sent == [(ALERTS_1, 217)] and offsets[ALERTS_1] == 217
+    assert not offsets.held
+    # as on main: the rest of the batch fetched before the seek moves the read offset on,
+    # and the records sought back are dropped as read (the case engine asks again later)
+    assert [deliver(offsets, ALERTS_1, o) for o in (353, 217)] == [True, False]
+    assert offsets[ALERTS_1] == 353
+
+
+async def test_a_stall_guard_seek_ends_a_video_hold_on_that_partition(consumer):
+    _, consumer = consumer
+    offsets = consumer._read_offset
+    read_up_to(offsets, TP1, 352)
+    assert await faust_compat.seek_and_hold(consumer, topic=TP1.topic, partition=1, offset=217)
+    assert offsets.held == {TP1: 352}
+    await faust_compat.seek(consumer, topic=TP1.topic, partition=1, offset=200)
+    assert not offsets.held and offsets[TP1] == 200
+    assert deliver(offsets, TP1, 353) and offsets[TP1] == 353
+
+
+async def test_a_video_seek_holds_until_its_record_comes_round_again(consumer):
+    _, consumer = consumer
+    offsets = consumer._read_offset
+    read_up_to(offsets, TP1, 352)
+    assert await faust_compat.seek_and_hold(consumer, topic=TP1.topic, partition=1, offset=217)
+    assert [deliver(offsets, TP1, o) for o in (353, 217, 218)] == [True, True, True]
+    assert offsets[TP1] == 218 and not offsets.held
+
+
+async def test_a_video_seek_on_a_partition_assigned_elsewhere_does_nothing(consumer):
+    _, consumer = consumer
+    gone = dict(topic=TP1.topic, partition=5, offset=3)
+    assert await faust_compat.seek_and_hold(consumer, **gone) is False
+    assert consumer.sent == [] and not consumer._read_offset.held
+
+
+async def test_through_faust_seek_the_next_record_that_exists_still_ends_the_hold(consumer):
+    """faust's seek writes the sought offset first; the hold keeps the read offset before it."""
+    _, consumer = consumer
+    offsets = consumer._read_offset
+    read_up_to(offsets, TP1, 352)
+    assert await faust_compat.seek_and_hold(consumer, topic=TP1.topic, partition=1, offset=217)
+    assert [deliver(offsets, TP1, o) for o in (353, 220, 221)] == [True, True, True]
+    assert offsets[TP1] == 221 and not offsets.held
