@@ -202,7 +202,7 @@ async def test_flood_demo_storm_reaches_the_cap_feed_and_the_sse_stream(settings
             assert lag and sum(lag) == 0, metrics
 
             # the case engine in the same worker turns every red warning into a case
-            case_groups = {settings.app_id: [wire.ALERTS, wire.PLACES]}
+            case_groups = {settings.app_id: [wire.ALERTS, wire.PLACES, wire.COMMANDS]}
             await wait_caught_up(settings.broker, case_groups, timeout_s=60, poll_s=0.5)
             case_events = [
                 orjson.loads(v) for v in await read_all(settings.broker, topic=wire.EVENTS)
