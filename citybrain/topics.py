@@ -127,6 +127,12 @@ def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
             description="case events by case id (table changelog)",
         ),
         TopicSpec(
+            changelog(app_id, "case_retired"),
+            3,  # co-partitioned with cases.commands
+            compacted=True,
+            description="tombstones of retired cases, retirement clock per partition (changelog)",
+        ),
+        TopicSpec(
             changelog(app_id, "case_dedup"),
             6,  # co-partitioned with cases.alerts-by-place
             compacted=True,

@@ -7,7 +7,8 @@ off, and medians keep one garbage-collection spike from deciding either way.
 
 The case tables are judged apart: they hold one entry per case (open cases
 are work items; a soak has no duty desk closing them), so they may grow with
-the cases opened, but by at most ``case_kib`` per case, never per alert.
+the cases opened, but by at most ``case_kib`` per case, never per alert
+(per case known: in ``cases``, or retired to a tombstone in ``case_retired``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Bound:
         default_factory=lambda: {"worker": 64.0, "sink": 64.0, "broker": 256.0}
     )
     table_growth_kib: float = 512.0
-    case_tables: tuple[str, ...] = ("cases", "case_history", "case_dedup")
+    case_tables: tuple[str, ...] = ("cases", "case_history", "case_dedup", "case_retired")
     case_kib: float = 8.0
 
 
@@ -93,7 +94,8 @@ def judge(samples: list[Sample], bound: Bound) -> Verdict:
         series = [s.table_bytes.get(name, 0) / 1024 for s in steady]
         tables[name] = round(growth(series), 1)
         if name in bound.case_tables:
-            cases = max(last.table_keys.get("cases", 0), 1)
+            known = last.table_keys.get("cases", 0) + last.table_keys.get("case_retired", 0)
+            cases = max(known, 1)  # open, ended and retired (a tombstone each)
             per_case[name] = round(last.table_bytes.get(name, 0) / 1024 / cases, 2)
             if per_case[name] > bound.case_kib:
                 broken.append(

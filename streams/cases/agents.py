@@ -6,7 +6,7 @@ Three agents and a timer, wired by :func:`register`::
     cases.alerts-by-place ── cases-dedup ──▶ cases.commands           (report | link)
                                      table case_dedup (6 partitions)
     cases.commands ───────── cases-commands ▶ cases.events            (keyed by case id)
-                                     tables cases, case_history (3 partitions)
+                                     tables cases, case_history, case_retired (3 partitions)
                                        └────▶ cases.alerts-by-place   (index / unindex)
                                        └────▶ alerts                  (deadline alerts)
                                        └────▶ cases.commands.rejected (refusals)
@@ -23,6 +23,9 @@ table does not record was never sent, so it is decided afresh, in whatever
 order faust delivers it after a restart. Commands that arrive on a partition
 other than their case id's are forwarded to the right one. Records faust
 skips (it can, after a restart) are sought back: :mod:`streams.cases.continuity`.
+Ended cases leave ``cases`` and ``case_history`` for a tombstone in
+``case_retired`` after ``policy.retire_after_h`` of event time:
+:mod:`streams.cases.retirement`.
 Which cases the engine dispatches itself: :mod:`streams.cases.policy`.
 """
 
@@ -54,6 +57,7 @@ from streams.cases.journal import CaseJournal
 from streams.cases.places import PlaceIndex
 from streams.cases.policy import CasePolicy
 from streams.cases.policy_file import load_policy
+from streams.cases.retirement import Retirement, clock_key, tombstone
 from streams.cases.routing import RoutingTable
 from streams.cases.signals import place_key, signal_cell, signal_from_alert, signal_from_report
 from streams.cases.wire import partition_of
@@ -76,12 +80,15 @@ class CaseEngine:
     order. Send a command with ``await commands.send(key=case_id,
     value=command.to_dict())`` (a dict or its JSON bytes); the engine applies
     it or publishes the refusal on ``cases.commands.rejected``.
+    ``retired[case_id]`` is the tombstone of a case retired from the other two
+    (:mod:`streams.cases.retirement`).
     """
 
     table: faust.Table
     history: faust.Table
     commands: faust.TopicT
     stats: dict[str, int]
+    retired: faust.Table | None = None
 
 
 class CaseAgents:
@@ -209,6 +216,7 @@ class CaseAgents:
         """Apply commands to cases; write the tables; then publish events and effects."""
         await self.in_order(events)
         journals: dict[str, tuple[CaseJournal, EventT]] = {}
+        clocks: dict[int, tuple[Retirement | None, EventT]] = {}
         out: list[wire.Outgoing] = []
         for event in events:
             message = RawMessage.from_event(event)
@@ -226,6 +234,13 @@ class CaseAgents:
                 out.append(wire.Outgoing(wire.COMMANDS, case_id, doc))
                 continue
             self.stats["commands"] += 1
+            partition = message.partition
+            if partition not in clocks:
+                clocks[partition] = (self._retirement(partition, event), event)
+            retirement = clocks[partition][0]
+            clocks[partition] = (retirement, event)  # written in the batch's last event's context
+            if retirement is not None:
+                retirement.observe(command)
             if case_id not in journals:
                 journals[case_id] = (self._journal(case_id, event), event)
             journal = journals[case_id][0]
@@ -236,6 +251,10 @@ class CaseAgents:
                 with event_context(last):
                     self.engine.history[case_id] = journal.history
                     self.engine.table[case_id] = journal.case
+            if (retirement := clocks[last.message.partition][0]) is not None:
+                retirement.note(journal.case)
+        for retirement, last in clocks.values():
+            self._retire(retirement, last)
         await self.flush()
         await self.send_all(out)
 
@@ -243,7 +262,46 @@ class CaseAgents:
         with event_context(event):
             case = self.engine.table.get(case_id)
             history = self.engine.history.get(case_id)
-        return CaseJournal.load(case, history, policy=self.policy)
+            retired = None
+            if case is None and not history and self.engine.retired is not None:
+                retired = self.engine.retired.get(case_id)
+        return CaseJournal.load(case, history, policy=self.policy, retired=retired)
+
+    def _retirement(self, partition: int, event: EventT) -> Retirement | None:
+        retired = self.engine.retired
+        if retired is None:
+            return None
+        read = self._reader(retired, event)
+        return Retirement(read(clock_key(partition)), read, partition=partition)
+
+    def _retire(self, retirement: Retirement | None, last: EventT) -> None:
+        """Tombstone the partition's cases now due, forget old tombstones, write the record."""
+        retired = self.engine.retired
+        if retirement is None or retired is None:
+            return
+        due = retirement.due(
+            retire_after_h=self.policy.retire_after_h,
+            forget_after_h=self.policy.forget_retired_after_h,
+        )
+        with event_context(last):
+            for case_id in due.retire:
+                case = self.engine.table.get(case_id)
+                if case is not None:
+                    at = retirement.record["newest_at"]
+                    retired[case_id] = tombstone(case, retired_at=at)
+                    del self.engine.table[case_id]
+                    self.stats["cases_retired"] += 1
+                if self.engine.history.get(case_id) is not None:
+                    del self.engine.history[case_id]
+            for case_id in due.forget:
+                if retired.get(case_id) is not None:
+                    del retired[case_id]
+                    self.stats["retired_cases_forgotten"] += 1
+            for key, value in retirement.writes().items():
+                if value is not None:
+                    retired[key] = value
+                elif retired.get(key) is not None:
+                    del retired[key]
 
     async def check_deadlines(self) -> int:
         """Ask for the clock marks due now on this worker's cases; return how many."""
@@ -324,6 +382,7 @@ def declare(
         history=table("case_history", spec(wire.COMMANDS).partitions),
         commands=commands,
         stats=defaultdict(int),
+        retired=table("case_retired", spec(wire.COMMANDS).partitions),
     )
     agents = CaseAgents(
         app=app,

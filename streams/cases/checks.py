@@ -22,6 +22,7 @@ REFUSAL_CODES = (
     "role_not_allowed",
     "wrong_department",
     "invalid_payload",
+    "retired",  # the case ended long ago and left the worker's tables (streams.cases.retirement)
 )
 
 

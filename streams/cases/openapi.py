@@ -193,6 +193,7 @@ ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
     "403": ("role, or department, not allowed", {}),
     "404": ("no such case (or not the caller's department's)", {}),
     "409": ("the case's state does not allow this now, or the case exists", {}),
+    "410": ("the case ended long ago and was retired from the engine (history: the landing)", {}),
     "413": (f"body over {api.MAX_BODY_BYTES} bytes", {}),
     "503": (
         "no API secret configured, the case engine unavailable, or the worker holding the "
@@ -251,9 +252,9 @@ def _operation(endpoint: api.Endpoint) -> dict[str, Any]:
     if endpoint.roles is not None:
         errors += ["401", "403"]
     if "{case_id}" in endpoint.path:
-        errors.append("404")
+        errors += ["404", "410"]
     if endpoint.command is not None:
-        errors.append("409")
+        errors += ["409", "410"]  # a retried report of a case retired since: 410 too
     operation: dict[str, Any] = {
         "operationId": endpoint.operation_id,
         "summary": endpoint.summary,
@@ -262,7 +263,7 @@ def _operation(endpoint: api.Endpoint) -> dict[str, Any]:
         "parameters": parameters,
         "responses": {
             str(endpoint.status): success,
-            **{status: _error_response(status) for status in sorted(errors)},
+            **{status: _error_response(status) for status in sorted(set(errors))},
         },
     }
     if endpoint.command is not None:

@@ -7,8 +7,8 @@
   (source ``cases``; ``Alert`` then ``Update``); when the marks stop applying
   (the clock stopped or moved) the alert is cancelled.
 - A refused command goes to ``cases.commands.rejected`` with its reason; a
-  system ``link`` refused because its case has ended sends the signal back
-  to be placed again, after removing the stale index entry.
+  system ``link`` refused because its case has ended (or been retired) sends
+  the signal back to be placed again, after removing the stale index entry.
 
 Every message id derives from the event or command, so a batch sent again
 after a crash sends identical copies.
@@ -135,7 +135,7 @@ def refusal_messages(command: Command, refusal: Refusal) -> list[Outgoing]:
     if (
         command.name == Name.LINK
         and command.role == "system"
-        and refusal.code == "invalid_state"
+        and refusal.code in ("invalid_state", "retired")
         and isinstance(signal, Mapping)
     ):
         key = index_key(category=signal["category"], cell=signal_cell(signal))

@@ -9,10 +9,11 @@ Messages on ``cases.alerts-by-place`` (JSON, keyed by ``signals.place_key``)::
 The index (a faust table co-partitioned with the topic) maps
 ``"<category>|<res-9 cell>"`` to ``{"cases": [entry], "closed": [case id]}``.
 Entries are those of :mod:`streams.cases.dedup` plus ``signal_ids`` and
-``message_ids`` (the recent signals assigned through this key, and the
-messages that carried them) and ``opened_by`` (the signal that opened the
-case, on the case's own key). ``closed`` keeps recently
-ended cases, so a late ``index`` message cannot bring one back.
+``message_ids`` (digests, :mod:`streams.cases.digests`, of the recent signals
+assigned through this key and of the messages that carried them) and
+``opened_by`` (the signal that opened the case, on the case's own key).
+``closed`` keeps recently ended cases, so a late ``index`` message cannot
+bring one back.
 
 Exactness does not rest on the order records arrive in (after a restart
 faust may deliver a partition's later records before the one at its
@@ -34,6 +35,7 @@ from typing import Any
 
 from streams.cases.commands import Command
 from streams.cases.dedup import assign, case_id_for, index_key, index_keys, with_case, without_case
+from streams.cases.digests import digest48, remembered
 from streams.cases.engine import ENGINE_ACTOR
 from streams.cases.policy import CasePolicy
 from streams.cases.routing import RoutingTable, grid_at, route
@@ -137,9 +139,9 @@ class PlaceIndex:
         category, signal_id = signal["category"], signal["signal_id"]
         key = index_key(category=category, cell=signal_cell(signal))
         value = self.value(key)
-        entry = next((e for e in value["cases"] if signal_id in e.get("signal_ids", ())), None)
+        entry = next((e for e in value["cases"] if _knows(e, "signal_ids", signal_id)), None)
         new_case_id = case_id_for(category=category, first_alert_id=signal_id)
-        if entry is not None and signal.get("message_id") not in entry.get("message_ids", ()):
+        if entry is not None and not _knows(entry, "message_ids", signal.get("message_id")):
             self.counts["signal_updates"] += 1  # the same sighting again, e.g. an alert update
             return []
         if entry is not None:  # this very message was placed before: send the same again
@@ -174,11 +176,12 @@ class PlaceIndex:
                 entry = e
                 capped = e["alert_count"] > self.policy.max_links_per_case + 1
                 if not capped:  # a capped sighting is counted, not remembered
-                    recent = [*e.get("signal_ids", []), signal["signal_id"]][-RECENT_SIGNALS:]
-                    messages = [*e.get("message_ids", []), signal.get("message_id")]
+                    recent = [*e.get("signal_ids", []), digest48(signal["signal_id"])]
+                    message = signal.get("message_id")
+                    messages = [*e.get("message_ids", []), message and digest48(message)]
                     opener = signal["signal_id"] if result.is_new else e.get("opened_by")
                     entry = e | {
-                        "signal_ids": recent,
+                        "signal_ids": recent[-RECENT_SIGNALS:],
                         "message_ids": messages[-RECENT_SIGNALS:],
                         "opened_by": opener,
                     }
@@ -187,7 +190,7 @@ class PlaceIndex:
         self._put(key, cases)
         if result.is_new:
             self.counts["cases_opened"] += 1
-        elif signal["signal_id"] not in entry.get("signal_ids", ()):
+        elif not _knows(entry, "signal_ids", signal["signal_id"]):
             self.counts["merged_without_event"] += 1
             return entry, None
         else:
@@ -245,6 +248,10 @@ class PlaceIndex:
             else:
                 out.append(index_message(other, copy))
         return out
+
+
+def _knows(entry: Mapping[str, Any], field: str, text: str | None) -> bool:
+    return remembered(text, entry.get(field) or ())
 
 
 def _at(signal: Mapping[str, Any]) -> datetime:

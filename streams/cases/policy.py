@@ -85,9 +85,17 @@ class CasePolicy:
     a case (a source not listed: none). ``auto_dispatch_sources``: case
     sources the engine registers and dispatches itself. ``urgency_by_severity``
     raises a case's urgency above its category default. ``max_links_per_case``
-    bounds the ``link`` events one case gets through one index key (a camera
+    bounds the ``link`` commands one case gets through one index key (a camera
     that re-reports one stall all day): later sightings are counted in the
-    index but add no event. ``deadline_check_s``: how often the clock timer runs.
+    index but sent nowhere. ``max_link_events_per_case`` (default 5) bounds
+    the ``link`` events a case's history keeps: later links are counted on the
+    case (``merged_count``, ``links_counted``), not stored one event each.
+    ``retire_after_h`` (default 720 h, the commands topic's 30-day retention):
+    an ended case leaves the worker's tables once the newest command its
+    partition has seen is this many event-time hours past the end of the day
+    the case ended (:mod:`streams.cases.retirement`); its tombstone is
+    forgotten ``forget_retired_after_h`` (default 720 h) later.
+    ``deadline_check_s``: how often the clock timer runs.
     """
 
     alert_severities: Mapping[str, frozenset[str]] = field(
@@ -100,6 +108,9 @@ class CasePolicy:
     dedup: DedupPolicy = field(default_factory=DedupPolicy)
     clock: Clock = field(default_factory=Clock)
     max_links_per_case: int = 200
+    max_link_events_per_case: int = 5
+    retire_after_h: float = 720.0
+    forget_retired_after_h: float = 720.0
     deadline_check_s: float = 30.0
 
     def acts_on_alert(self, *, source: str, msg_type: str, severity: str) -> bool:

@@ -30,6 +30,9 @@ KEYS = {
     "auto_dispatch_sources",
     "urgency_by_severity",
     "max_links_per_case",
+    "max_link_events_per_case",
+    "retire_after_h",
+    "forget_retired_after_h",
     "deadline_check_s",
     "dedup",
     "calendar",
@@ -165,6 +168,13 @@ def policy_from_doc(doc: Any) -> CasePolicy:
         kwargs["max_links_per_case"] = int(
             _number(doc["max_links_per_case"], "max_links_per_case", low=1)
         )
+    if "max_link_events_per_case" in doc:
+        kwargs["max_link_events_per_case"] = int(
+            _number(doc["max_link_events_per_case"], "max_link_events_per_case", low=1)
+        )
+    for key in ("retire_after_h", "forget_retired_after_h"):
+        if key in doc:
+            kwargs[key] = float(_number(doc[key], key, low=0))
     if "deadline_check_s" in doc:
         kwargs["deadline_check_s"] = float(
             _number(doc["deadline_check_s"], "deadline_check_s", low=1)

@@ -89,6 +89,12 @@ class EngineStore:
     def history(self, case_id: str) -> Sequence[Mapping[str, Any]]:
         return self._read(lambda: self.engine.history.get(case_id)) or []
 
+    def retired(self, case_id: str) -> Mapping[str, Any] | None:
+        table = getattr(self.engine, "retired", None)
+        if table is None or case_id.startswith("~"):  # "~partition:N" is not a case
+            return None
+        return self._read(lambda: table.get(case_id))
+
     async def send(self, command: Command) -> None:
         topic = self.engine.commands
         doc = command.to_dict()

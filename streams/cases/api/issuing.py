@@ -15,6 +15,7 @@ from streams.cases.api.model import API_PREFIX, Call, Handler, Produce, Response
 from streams.cases.api.views import state_of, visible_case
 from streams.cases.checks import Refusal, refusal_for
 from streams.cases.commands import Command
+from streams.cases.retirement import retired_refusal
 from streams.cases.transitions import RULES, Name
 
 REPORT_CASE_NAMESPACE = uuid.UUID("0b6f3c1e-9d2a-4f7b-8e55-6a1c2d3e4f50")
@@ -91,7 +92,10 @@ def create_case(call: Call) -> Response | Produce:
     else:
         command_id = call.body["command_id"]
     command = _command(call, Name.REPORT, case_id, command_id)
-    return _produce(call.store.get(case_id), command)
+    case = call.store.get(case_id)
+    if case is None and (stone := call.store.retired(case_id)) is not None:
+        return error(410, "case_retired", retired_refusal(stone).reason)  # a retry, long after
+    return _produce(case, command)
 
 
 def issue_command(name: Name) -> Handler:

@@ -61,6 +61,10 @@ class CaseStore(Protocol):
 
     def history(self, case_id: str) -> Sequence[Mapping[str, Any]]: ...
 
+    def retired(self, case_id: str) -> Mapping[str, Any] | None:
+        """The tombstone of a case retired from the tables, or None."""
+        ...
+
     async def send(self, command: Command) -> None: ...
 
 

@@ -14,6 +14,7 @@ from citybrain import auth
 from citybrain.contracts.base import isoformat_utc
 from streams.cases.api.model import ApiConfig, ApiError, Call
 from streams.cases.limits import case_deadline_at
+from streams.cases.retirement import retired_refusal
 from streams.cases.transitions import Role, State, commands_allowed
 
 CLOCK_STATES = frozenset({State.DISPATCHED, State.POSTPONEMENT_REQUESTED})  # department's clock
@@ -70,7 +71,7 @@ def can_see(case: Mapping[str, Any], claims: auth.Claims) -> bool:
 def case_view(case: Mapping[str, Any], call: Call) -> dict[str, Any]:
     """A case as the API shows it: state, deadline, overdue flag, the caller's commands."""
     assert call.claims is not None
-    view = {k: v for k, v in case.items() if k != "command_ids"}
+    view = {k: v for k, v in case.items() if k not in ("command_ids", "counted_link_digests")}
     deadline = deadline_of(case, call.config)
     state = state_of(case)
     view["deadline_at"] = None if deadline is None else isoformat_utc(deadline)
@@ -81,10 +82,17 @@ def case_view(case: Mapping[str, Any], call: Call) -> dict[str, Any]:
 
 
 def visible_case(call: Call) -> Mapping[str, Any]:
-    """The case of the path's ``case_id`` if the caller may see it; ApiError 404 otherwise."""
+    """The case of the path's ``case_id`` if the caller may see it; ApiError 404 otherwise.
+
+    A case retired from the engine's tables (ended long ago) is 410 Gone, with
+    when it ended and where its history is; 404 for a department that never held it.
+    """
     assert call.claims is not None
     case_id = call.params["case_id"]
     case = call.store.get(case_id)
+    stone = call.store.retired(case_id) if case is None else None
+    if stone is not None and can_see(stone, call.claims):
+        raise ApiError(410, "case_retired", retired_refusal(stone).reason)
     if case is None or not can_see(case, call.claims):
         scope = (
             f" among department {call.claims.department_id}'s cases"

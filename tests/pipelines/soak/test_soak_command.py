@@ -24,6 +24,7 @@ TABLES = {
     "cases",
     "case_history",
     "case_dedup",
+    "case_retired",
 }
 
 

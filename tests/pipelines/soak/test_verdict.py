@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from pipelines.soak.verdict import Bound, Sample, growth, judge
 
 BOUND = Bound(warmup_s=60, rss_growth_mib={"worker": 64.0, "sink": 64.0}, table_growth_kib=512.0)
@@ -61,6 +63,19 @@ def test_case_tables_may_grow_with_cases_but_not_beyond_their_size_per_case():
     assert verdict.case_kib == {"case_history": 3.0, "cases": 1.0}
     verdict = judge(case_series(20.0), BOUND)
     assert verdict.broken == ["table case_history holds 20.00 KiB per case (bound 8)"]
+
+
+def test_retired_cases_count_as_cases_known_beside_the_tables_tombstones():
+    last = Sample(
+        t_s=120.0,
+        messages=4000,
+        rss_mib={"worker": 100.0, "sink": 100.0},
+        table_keys={"cases": 100, "case_history": 100, "case_retired": 300},
+        table_bytes={"cases": 100 * 1024, "case_history": 400 * 1024, "case_retired": 75 * 1024},
+    )
+    verdict = judge([replace(last, t_s=90.0), last], BOUND)
+    # 400 cases known: 100 in the tables, 300 retired to a tombstone each
+    assert verdict.case_kib == {"case_history": 1.0, "case_retired": 0.19, "cases": 0.25}
 
 
 def test_a_process_gone_or_too_few_samples_is_a_broken_bound():

@@ -101,6 +101,7 @@ class MemoryStore:
 
     cases_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    tombstones: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: list[Command] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     engine_applies: bool = True
@@ -113,6 +114,9 @@ class MemoryStore:
 
     def history(self, case_id: str) -> list[dict[str, Any]]:
         return self.histories.get(case_id, [])
+
+    def retired(self, case_id: str) -> dict[str, Any] | None:
+        return self.tombstones.get(case_id)
 
     async def send(self, command: Command) -> None:
         self.sent.append(command)

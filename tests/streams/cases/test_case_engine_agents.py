@@ -22,6 +22,8 @@ from streams.cases import agents as cases
 from streams.cases import wire
 from streams.cases.commands import Command
 from streams.cases.engine import replay
+from streams.cases.journal import with_counted
+from streams.cases.policy import CasePolicy
 
 T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Asia/Shanghai
 VENDOR = (30.2540, 120.1692)
@@ -117,9 +119,9 @@ def engine_factory(tmp_path):
         web_port=0,
     )
 
-    def make(now=lambda: T0):
+    def make(now=lambda: T0, policy=None):
         app = create_app(settings)
-        return cases.declare(app, settings, now=now, check_offsets=False), app
+        return cases.declare(app, settings, now=now, policy=policy, check_offsets=False), app
 
     return make
 
@@ -161,7 +163,9 @@ async def test_alerts_and_reports_become_routed_cases_with_a_consistent_history(
         report = report_doc(2, POTHOLE, category="noise")
         await p.deliver(wire.REPORTS, "r", orjson.dumps(report), partition=2)
         await p.deliver(wire.ALERTS, "x", b'{"alert_id": "broken"')
-        await p.settle(lambda: engine.stats["events"] >= 4 + 50 + 4 + 1)
+        await p.settle(
+            lambda: engine.stats["events"] >= 4 + 5 + 4 + 1 and engine.stats["links_counted"] == 45
+        )
 
     p = await run_pipeline(engine_agents, app, scenario)
     cases_by_id = dict(engine.table.items())
@@ -173,13 +177,15 @@ async def test_alerts_and_reports_become_routed_cases_with_a_consistent_history(
     vendor_grid = geography.grid_at(lat=VENDOR[0], lng=VENDOR[1])
     assert vendor["state"] == "dispatched" and vendor["department_id"] == "E01"
     assert vendor["grid_code"] == vendor_grid.code and vendor["merged_count"] == 50  # 49 + report
+    assert vendor["links_counted"] == 50 - 5  # past the history's 5 link events: counted
     assert pothole["state"] == "dispatched" and pothole["department_id"] == "D02"
     assert noise["state"] == "reported" and noise["suggested_department_id"] == "D05"
     assert noise["class_code"] == "01-28" and vendor["class_code"] == "04-01"
     for case_id, case in cases_by_id.items():
         history = engine.history[case_id]
         assert [e["version"] for e in history] == list(range(1, case["version"] + 1))
-        assert replay(history, clock=engine_agents.policy.clock) == case
+        folded = replay(history, clock=engine_agents.policy.clock)
+        assert with_counted(folded, case) == case  # the fold, plus the links counted past the cap
     published = p.events()
     assert len({e["event_id"] for e in published}) == len(published)
     assert sorted(e["event_id"] for e in published) == sorted(
@@ -287,3 +293,57 @@ async def test_a_batch_places_its_signals_in_observation_order_not_partition_ord
     await run_pipeline(engine_agents, app, scenario)
     (case,) = engine.table.values()
     assert case["reported_at"] == earlier["event_at"] and case["merged_count"] == 1
+
+
+def same_partition_as(case_id, prefix):
+    want = cases.partition_of(case_id, 3)
+    return next(f"{prefix}{n}" for n in range(100) if cases.partition_of(f"{prefix}{n}", 3) == want)
+
+
+async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine_factory):
+    policy = CasePolicy(retire_after_h=1, forget_retired_after_h=2)
+    engine_agents, app = engine_factory(policy=policy)
+    engine = engine_agents.engine
+    old, later = "case-old", same_partition_as("case-old", "case-later-")
+    place = {"category": "exposed_garbage", "lat": VENDOR[0], "lng": VENDOR[1]}
+    day_end = 22 * 60  # minutes from T0 (02:00 UTC) to the end of its UTC day
+
+    def cmd(n, case_id, name, role, minutes, **payload):
+        at = T0 + timedelta(minutes=minutes)
+        return Command(f"api-{n}", case_id, name, role, role, at, None, payload).to_dict()
+
+    async def scenario(p):
+        async def send(doc):
+            await p.deliver(wire.COMMANDS, doc["case_id"], orjson.dumps(doc))
+
+        for doc in (
+            cmd(1, old, "report", "supervisor", 0, **place),
+            cmd(2, old, "accept", "call_taker", 1),
+            cmd(3, old, "not_register", "leader", 2, reason="duplicate"),
+            cmd(4, later, "report", "supervisor", day_end + 59, **place),  # not an hour yet
+        ):
+            await send(doc)
+        await p.settle(lambda: engine.stats["events"] >= 4)
+        assert old in engine.table and engine.stats["cases_retired"] == 0
+        # a clock mark is timed by the wall clock (here days later): no event time
+        await send(cmd(5, later, "mark_overdue", "system", 3 * 24 * 60, deadline_at="x"))
+        await p.settle(lambda: engine.stats["commands"] >= 5)
+        assert old in engine.table and engine.stats["cases_retired"] == 0
+        await send(cmd(6, later, "accept", "call_taker", day_end + 60))
+        await p.settle(lambda: engine.stats["cases_retired"] == 1)
+        assert old not in engine.table and engine.history.get(old) is None
+        stone = engine.retired[old]
+        assert (stone["state"], stone["version"]) == ("not_registered", 3)
+        assert stone["ended_at"] == isoformat_utc(T0 + timedelta(minutes=2))
+        assert stone["retired_at"] == isoformat_utc(T0 + timedelta(minutes=day_end + 60))
+        await send(cmd(7, old, "cancel", "leader", day_end + 70))
+        await p.settle(lambda: engine.stats["commands_for_retired_cases"] == 1)
+        await send(cmd(8, later, "register", "leader", day_end + 180))  # 2 h after retiring
+        await p.settle(lambda: engine.stats["retired_cases_forgotten"] == 1)
+
+    p = await run_pipeline(engine_agents, app, scenario)
+    assert engine.retired.get(old) is None  # forgotten: the API now says 404
+    assert engine.table[later]["state"] == "registered"
+    (refused,) = [v for _, v in p.sent[wire.REFUSALS] if v["command_id"] == "api-7"]
+    assert refused["code"] == "retired"
+    assert "not_registered" in refused["reason"]

@@ -11,6 +11,7 @@ from citybrain.geo import latlng_to_cell
 from pipelines.scenarios.demo_county import build, geography
 from pipelines.scenarios.demo_county.reference import export
 from streams.cases.dedup import case_id_for, index_key
+from streams.cases.digests import digest48
 from streams.cases.grids import routing_from_reference
 from streams.cases.places import PlaceIndex, unindex_message
 from streams.cases.policy import CasePolicy
@@ -216,3 +217,25 @@ def test_flood_severity_raises_urgency_and_links_are_capped(routing):
     assert commands[0]["payload"]["urgency"] == "emergency"
     assert commands[0]["payload"]["suggested_department_id"] == "D02"
     assert topic.counts["merged_without_event"] == 2
+
+
+def test_the_index_remembers_signals_and_messages_by_digest_and_still_knows_plain_ids(routing):
+    topic = Topic(routing)
+    topic.send_signal(alert(1, VENDOR))
+    topic.send_signal(alert(2, VENDOR))
+    first = topic.run()
+    key = index_key(
+        category="unlicensed_peddler", cell=latlng_to_cell(lat=VENDOR[0], lng=VENDOR[1])
+    )
+    (entry,) = topic.tables[key]["cases"]
+    assert entry["signal_ids"] == [digest48("alert:cam-1"), digest48("alert:cam-2")]
+    assert entry["message_ids"] == [digest48("cam-1.1"), digest48("cam-2.1")]
+    # an entry written before digests (plain ids) still recognises its signals
+    topic.tables[key]["cases"] = [
+        entry
+        | {"signal_ids": ["alert:cam-1", "alert:cam-2"], "message_ids": ["cam-1.1", "cam-2.1"]}
+    ]
+    topic.send_signal(alert(2, VENDOR))  # the link's own message again: sent again, unchanged
+    assert topic.run(start=topic.offset - 1) == [first[1]]
+    topic.send_signal(alert(1, VENDOR, msg=2))  # an update: nothing
+    assert topic.run(start=topic.offset - 1) == [] and topic.counts["signal_updates"] == 1
