@@ -25,6 +25,8 @@ from streams.cases.engine import replay
 from streams.cases.journal import with_counted
 from streams.cases.policy import CasePolicy
 
+CAP = CasePolicy().max_link_events_per_case  # link events a case history keeps
+
 T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Asia/Shanghai
 VENDOR = (30.2540, 120.1692)
 POTHOLE = (30.2465, 120.1460)
@@ -164,7 +166,10 @@ async def test_alerts_and_reports_become_routed_cases_with_a_consistent_history(
         await p.deliver(wire.REPORTS, "r", orjson.dumps(report), partition=2)
         await p.deliver(wire.ALERTS, "x", b'{"alert_id": "broken"')
         await p.settle(
-            lambda: engine.stats["events"] >= 4 + 5 + 4 + 1 and engine.stats["links_counted"] == 45
+            lambda: (
+                engine.stats["events"] >= 4 + CAP + 4 + 1
+                and engine.stats["links_counted"] == 50 - CAP
+            )
         )
 
     p = await run_pipeline(engine_agents, app, scenario)
@@ -177,7 +182,7 @@ async def test_alerts_and_reports_become_routed_cases_with_a_consistent_history(
     vendor_grid = geography.grid_at(lat=VENDOR[0], lng=VENDOR[1])
     assert vendor["state"] == "dispatched" and vendor["department_id"] == "E01"
     assert vendor["grid_code"] == vendor_grid.code and vendor["merged_count"] == 50  # 49 + report
-    assert vendor["links_counted"] == 50 - 5  # past the history's 5 link events: counted
+    assert vendor["links_counted"] == 50 - CAP  # past the history's CAP link events: counted
     assert pothole["state"] == "dispatched" and pothole["department_id"] == "D02"
     assert noise["state"] == "reported" and noise["suggested_department_id"] == "D05"
     assert noise["class_code"] == "01-28" and vendor["class_code"] == "04-01"

@@ -21,7 +21,7 @@ def test_the_example_file_loads_and_states_the_defaults_it_does_not_change():
     assert policy.auto_dispatch_sources == default.auto_dispatch_sources
     assert dict(policy.urgency_by_severity) == dict(default.urgency_by_severity)
     assert (policy.max_links_per_case, policy.deadline_check_s) == (200, 30.0)
-    assert policy.max_link_events_per_case == default.max_link_events_per_case == 5
+    assert policy.max_link_events_per_case == default.max_link_events_per_case == 20
     assert policy.retire_after_h == policy.forget_retired_after_h == 720.0
     assert policy.dedup == default.dedup
     calendar = policy.clock.calendar
