@@ -142,7 +142,7 @@ SELECT
   counts.return_count::INT AS return_count, /* 回退 by a department */
   counts.postponement_count::INT AS postponement_count, /* approved 延期 */
   counts.overdue_mark_count::INT AS overdue_mark_count, /* 超期 marks by the engine's clock */
-  counts.linked_signal_count::INT AS linked_signal_count, /* further alerts and reports joined to the case, as link events: at most the engine's max_link_events_per_case (20); later ones are counted on the live case only */
+  counts.linked_signal_count::INT AS linked_signal_count, /* further alerts and reports joined to the case */
   categories.category_name_zh::TEXT AS category_name_zh, /* e.g. 违章停车 */
   departments.name::TEXT AS department_name, /* of department_id */
   grids.street::TEXT AS street_name, /* 街道 of grid_code */

@@ -44,7 +44,7 @@ class Bound:
     )
     table_growth_kib: float = 512.0
     case_tables: tuple[str, ...] = ("cases", "case_history", "case_dedup", "case_retired")
-    case_kib: float = 32.0
+    case_kib: float = 8.0
 
 
 @dataclass(frozen=True)

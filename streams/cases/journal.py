@@ -13,17 +13,6 @@ events it caused and their effects are sent again (identical copies, same
 A command not in the history was never sent on, so deciding it afresh is
 safe in any order.
 
-Links beyond the cap: once a case's history holds ``max_link_events_per_case``
-``link`` events, a further accepted link is counted on the case
-(``merged_count``, ``last_merged_at``, ``links_counted``) and sends nothing;
-the case remembers every counted link by a 48-bit digest of its command id
-(``counted_link_digests``: one string of 12 hex digits per link, where the
-ids themselves would take 40-60 bytes each), so a re-delivered one, however
-late, changes nothing. Their number is bounded by the dedup side, which sends
-a case at most ``max_links_per_case`` links per index key. The
-history stays the log of every event; the counted links are the case's own
-record, carried over when the case is repaired from its history.
-
 Order-free placement: the dedup side's ``report`` (opens a case) and
 ``link`` (joins one) carry the same payload. A system ``link`` for a case
 that does not exist yet opens it; a system ``report`` for a case that
@@ -40,7 +29,6 @@ from typing import Any
 
 from streams.cases.checks import Refusal
 from streams.cases.commands import Command
-from streams.cases.digests import digest48
 from streams.cases.engine import fold, follow_ups, restore, step
 from streams.cases.lifecycle import Case, Event
 from streams.cases.outbox import event_messages, refusal_messages
@@ -49,48 +37,9 @@ from streams.cases.retirement import retired_refusal
 from streams.cases.transitions import Name, Role
 from streams.cases.wire import Outgoing
 
-DIGEST_CHARS = 12
-
-
-def link_key(command_id: str) -> str:
-    """The digest a counted link is remembered by (:mod:`streams.cases.digests`)."""
-    return digest48(command_id)
-
 
 def _signal_of(event: Mapping[str, Any]) -> str | None:
     return event["payload"].get("signal_id") if event["role"] == Role.SYSTEM else None
-
-
-def with_counted(
-    repaired: Mapping[str, Any] | None, stored: Mapping[str, Any] | None
-) -> dict[str, Any] | None:
-    """A case folded from its history, with the links ``stored`` counted beyond the cap."""
-    if repaired is None or not stored or not stored.get("links_counted"):
-        return None if repaired is None else dict(repaired)
-    last = max(filter(None, (repaired.get("last_merged_at"), stored.get("last_merged_at"))))
-    return dict(repaired) | {
-        "merged_count": repaired.get("merged_count", 0) + stored["links_counted"],
-        "last_merged_at": last,
-        "links_counted": stored["links_counted"],
-        "counted_link_digests": stored.get("counted_link_digests") or "",
-    }
-
-
-def counted_digests(case: Mapping[str, Any] | None) -> set[str]:
-    """The digests of the links ``case`` counted past the cap."""
-    text = (case or {}).get("counted_link_digests") or ""
-    return {text[i : i + DIGEST_CHARS] for i in range(0, len(text), DIGEST_CHARS)}
-
-
-def count_link(case: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
-    """``case`` with one more link counted beyond the cap instead of stored as ``event``."""
-    digests = (case.get("counted_link_digests") or "") + link_key(event["command_id"])
-    return dict(case) | {
-        "merged_count": case.get("merged_count", 0) + 1,
-        "last_merged_at": max(filter(None, (case.get("last_merged_at"), event["at"]))),
-        "links_counted": case.get("links_counted", 0) + 1,
-        "counted_link_digests": digests,
-    }
 
 
 @dataclass
@@ -100,10 +49,8 @@ class CaseJournal:
     case: Case | None
     history: list[Event]
     applied: set[str] = field(default_factory=set)
-    counted: set[str] = field(default_factory=set)
     signals: set[str] = field(default_factory=set)
     changed: bool = False
-    links: int = 0
     retired: Mapping[str, Any] | None = None
 
     @classmethod
@@ -124,16 +71,12 @@ class CaseJournal:
             return cls(case=None, history=[], retired=dict(retired))
         events = [dict(e) for e in history or ()]
         repaired = restore(case, events, clock=policy.clock)
-        if case is not None and case["version"] != len(events):  # folded from the history
-            repaired = with_counted(repaired, case)
         return cls(
             case=repaired,
             history=events,
             applied={e["command_id"] for e in events},
-            counted=counted_digests(repaired),
             signals={s for e in events if (s := _signal_of(e))},
             changed=repaired != (None if case is None else dict(case)),
-            links=sum(e["command"] == Name.LINK for e in events),
         )
 
     def _placed(self, command: Command) -> Command | None:
@@ -154,7 +97,7 @@ class CaseJournal:
         if self.retired is not None:
             counts["commands_for_retired_cases"] += 1
             return refusal_messages(command, retired_refusal(self.retired))
-        if command.command_id in self.applied or link_key(command.command_id) in self.counted:
+        if command.command_id in self.applied:
             counts["commands_applied_before"] += 1
             return self.resend(command.command_id, policy=policy)
         placed = self._placed(command)
@@ -174,13 +117,6 @@ class CaseJournal:
         if event is None:
             counts["commands_without_change"] += 1
             return []
-        if event["command"] == Name.LINK and self.links >= policy.max_link_events_per_case:
-            self.case = count_link(self.case or after, event)
-            self.counted.add(link_key(command.command_id))
-            self.changed = True
-            counts["links_counted"] += 1
-            return []
-        self.links += event["command"] == Name.LINK
         event = event | {"cause": cause}
         before, self.case = self.case, after
         self.history.append(event)

@@ -87,9 +87,8 @@ class CasePolicy:
     raises a case's urgency above its category default. ``max_links_per_case``
     bounds the ``link`` commands one case gets through one index key (a camera
     that re-reports one stall all day): later sightings are counted in the
-    index but sent nowhere. ``max_link_events_per_case`` (default 20) bounds
-    the ``link`` events a case's history keeps: later links are counted on the
-    case (``merged_count``, ``links_counted``), not stored one event each.
+    index but sent nowhere; so a case's history holds at most that many
+    ``link`` events per index key it is reached from.
     ``retire_after_h`` (default 720 h, the commands topic's 30-day retention):
     an ended case leaves the worker's tables once the newest command its
     partition has seen is this many event-time hours past the end of the day
@@ -108,7 +107,6 @@ class CasePolicy:
     dedup: DedupPolicy = field(default_factory=DedupPolicy)
     clock: Clock = field(default_factory=Clock)
     max_links_per_case: int = 200
-    max_link_events_per_case: int = 20
     retire_after_h: float = 720.0
     forget_retired_after_h: float = 720.0
     deadline_check_s: float = 30.0

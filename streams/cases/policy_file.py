@@ -30,7 +30,6 @@ KEYS = {
     "auto_dispatch_sources",
     "urgency_by_severity",
     "max_links_per_case",
-    "max_link_events_per_case",
     "retire_after_h",
     "forget_retired_after_h",
     "deadline_check_s",
@@ -167,10 +166,6 @@ def policy_from_doc(doc: Any) -> CasePolicy:
     if "max_links_per_case" in doc:
         kwargs["max_links_per_case"] = int(
             _number(doc["max_links_per_case"], "max_links_per_case", low=1)
-        )
-    if "max_link_events_per_case" in doc:
-        kwargs["max_link_events_per_case"] = int(
-            _number(doc["max_link_events_per_case"], "max_link_events_per_case", low=1)
         )
     for key in ("retire_after_h", "forget_retired_after_h"):
         if key in doc:

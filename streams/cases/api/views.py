@@ -71,7 +71,7 @@ def can_see(case: Mapping[str, Any], claims: auth.Claims) -> bool:
 def case_view(case: Mapping[str, Any], call: Call) -> dict[str, Any]:
     """A case as the API shows it: state, deadline, overdue flag, the caller's commands."""
     assert call.claims is not None
-    view = {k: v for k, v in case.items() if k not in ("command_ids", "counted_link_digests")}
+    view = {k: v for k, v in case.items() if k != "command_ids"}
     deadline = deadline_of(case, call.config)
     state = state_of(case)
     view["deadline_at"] = None if deadline is None else isoformat_utc(deadline)

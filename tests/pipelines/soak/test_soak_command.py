@@ -2,7 +2,7 @@
 
 Asserts the memory and table-size bound (never a time): after a one-minute
 warm-up, the worker's and sink's RSS grow at most 64 MiB, the broker's at most
-256 MiB, every expiring table at most 512 KiB, the case tables at most 32 KiB
+256 MiB, every expiring table at most 512 KiB, the case tables at most 8 KiB
 per case; and that the figures behind the verdict were really sampled.
 """
 

@@ -61,8 +61,8 @@ def test_case_tables_may_grow_with_cases_but_not_beyond_their_size_per_case():
     verdict = judge(case_series(3.0), BOUND)
     assert verdict.ok, verdict.broken
     assert verdict.case_kib == {"case_history": 3.0, "cases": 1.0}
-    verdict = judge(case_series(40.0), BOUND)
-    assert verdict.broken == ["table case_history holds 40.00 KiB per case (bound 32)"]
+    verdict = judge(case_series(20.0), BOUND)
+    assert verdict.broken == ["table case_history holds 20.00 KiB per case (bound 8)"]
 
 
 def test_retired_cases_count_as_cases_known_beside_the_tables_tombstones():

@@ -8,7 +8,7 @@ from citybrain.contracts.base import isoformat_utc
 from streams.cases.clocks import due_mark
 from streams.cases.commands import Command
 from streams.cases.engine import replay
-from streams.cases.journal import CaseJournal, counted_digests
+from streams.cases.journal import CaseJournal
 from streams.cases.lifecycle import RECENT_COMMAND_IDS
 from streams.cases.policy import CasePolicy
 from streams.cases.wire import ALERTS, EVENTS, PLACES, REFUSALS
@@ -69,15 +69,14 @@ def test_a_machine_report_publishes_four_events_and_nothing_else():
 
 
 def test_a_command_is_applied_once_even_long_after_its_id_left_the_case():
-    many = CasePolicy(max_link_events_per_case=100)  # every link an event of its own
-    journal = CaseJournal.load(None, None, policy=many)
-    first, _ = run_with(many, journal, machine_report())
+    journal = CaseJournal.load(None, None, policy=POLICY)
+    first, _ = run(journal, machine_report())
     links = [command("link", n=n, payload={"signal_id": f"alert:{n}"}) for n in range(1, 80)]
-    run_with(many, journal, *links)
+    run(journal, *links)
     assert links[0].command_id not in journal.case["command_ids"]  # only the recent 64
     assert len(journal.case["command_ids"]) == RECENT_COMMAND_IDS
-    stored = CaseJournal.load(journal.case, journal.history, policy=many)
-    out, counts = run_with(many, stored, links[0], machine_report())
+    stored = CaseJournal.load(journal.case, journal.history, policy=POLICY)
+    out, counts = run(stored, links[0], machine_report())
     assert counts["commands_applied_before"] == 2 and not stored.changed
     # what they caused is sent again, identical (the first send may have been lost)
     assert [m.value for m in out] == [journal.history[4]] + [m.value for m in first]
@@ -181,9 +180,6 @@ def test_a_case_written_ahead_of_its_history_is_rebuilt_from_the_history():
     assert len(out) == 4  # published again: identical copies with the same event ids
 
 
-CAPPED = CasePolicy(max_link_events_per_case=3)
-
-
 def link(n, *, case_id="case-1"):
     signal = SIGNAL | {"signal_id": f"alert:cam-{n}", "message_id": f"m-{n}"}
     payload = {"category": "unlicensed_peddler", "lat": 30.254, "lng": 120.1692, "source": "video"}
@@ -192,65 +188,6 @@ def link(n, *, case_id="case-1"):
     return Command(
         f"{case_id}:link:alert:cam-{n}", case_id, "link", "case-engine", "system", at, None, payload
     )
-
-
-def run_with(policy, journal, *commands):
-    counts, out = Counter(), []
-    for c in commands:
-        out += journal.run(c, policy=policy, counts=counts)
-    return out, counts
-
-
-def test_links_past_the_cap_are_counted_on_the_case_not_stored():
-    journal = CaseJournal.load(None, None, policy=CAPPED)
-    run_with(CAPPED, journal, machine_report())
-    out, counts = run_with(CAPPED, journal, *(link(n) for n in range(2, 12)))
-    assert [m.value["command"] for m in out] == ["link"] * 3  # only the stored ones are sent
-    assert sum(e["command"] == "link" for e in journal.history) == 3
-    assert counts["links_counted"] == 7 and journal.case["links_counted"] == 7
-    digests = journal.case["counted_link_digests"]  # 12 hex digits a link, not its id
-    assert len(digests) == 7 * 12 and len(counted_digests(journal.case)) == 7
-    assert journal.case["merged_count"] == 10 and journal.case["version"] == 4 + 3
-    assert journal.case["last_merged_at"] == isoformat_utc(T0 + timedelta(minutes=11))
-    # the history still folds into the case, but for the counted links
-    folded = replay(journal.history, clock=CAPPED.clock)
-    assert folded["merged_count"] == 3 and folded["version"] == journal.case["version"]
-
-
-def test_a_link_redelivered_after_the_cap_changes_nothing():
-    journal = CaseJournal.load(None, None, policy=CAPPED)
-    run_with(CAPPED, journal, machine_report(), *(link(n) for n in range(2, 9)))
-    before = dict(journal.case)
-    stored = CaseJournal.load(journal.case, journal.history, policy=CAPPED)
-    out, counts = run_with(CAPPED, stored, link(8), link(6), link(2))  # counted, counted, stored
-    assert counts["commands_applied_before"] == 3 and counts["links_counted"] == 0
-    assert stored.case == before and not stored.changed
-    assert [m.value["event_id"] for m in out] == ["case-1:5"]  # the stored one is sent again
-    new, counts = run_with(CAPPED, stored, link(9))
-    assert new == [] and counts["links_counted"] == 1 and stored.case["merged_count"] == 8
-
-
-def test_a_case_repaired_from_its_history_keeps_its_counted_links():
-    journal = CaseJournal.load(None, None, policy=CAPPED)
-    run_with(CAPPED, journal, machine_report(), *(link(n) for n in range(2, 9)))
-    counted = dict(journal.case)
-    run_with(
-        CAPPED,
-        journal,
-        command(
-            "handle",
-            n=30,
-            role="department_handler",
-            department_id="E01",
-            payload={"feedback": "done"},
-        ),
-    )
-    # the crash lost the case write of the batch that handled it: the history is ahead
-    repaired = CaseJournal.load(counted, journal.history, policy=CAPPED)
-    assert repaired.case == journal.case and repaired.changed
-    assert repaired.case["merged_count"] == 7 and repaired.case["links_counted"] == 4
-    out, counts = run_with(CAPPED, repaired, link(7))
-    assert counts["commands_applied_before"] == 1 and out == []
 
 
 def test_every_command_for_a_retired_case_is_refused_saying_so():
@@ -269,12 +206,3 @@ def test_every_command_for_a_retired_case_is_refused_saying_so():
     assert "ended (closed) at 2026-06-01T02:00:00Z" in refusals[0]["reason"]
     # the link's signal goes back to be placed again, as for a case that just ended
     assert [m.value["type"] for m in out if m.topic == PLACES] == ["unindex", "signal"]
-
-
-def test_a_link_counted_long_ago_is_still_recognised():
-    journal = CaseJournal.load(None, None, policy=CAPPED)
-    run_with(CAPPED, journal, machine_report(), *(link(n) for n in range(2, 200)))
-    assert journal.case["links_counted"] == 198 - 3
-    stored = CaseJournal.load(journal.case, journal.history, policy=CAPPED)
-    _, counts = run_with(CAPPED, stored, link(7), link(100))  # 190 and 97 counted links ago
-    assert counts["commands_applied_before"] == 2 and not stored.changed

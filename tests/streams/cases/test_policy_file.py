@@ -21,7 +21,6 @@ def test_the_example_file_loads_and_states_the_defaults_it_does_not_change():
     assert policy.auto_dispatch_sources == default.auto_dispatch_sources
     assert dict(policy.urgency_by_severity) == dict(default.urgency_by_severity)
     assert (policy.max_links_per_case, policy.deadline_check_s) == (200, 30.0)
-    assert policy.max_link_events_per_case == default.max_link_events_per_case == 20
     assert policy.retire_after_h == policy.forget_retired_after_h == 720.0
     assert policy.dedup == default.dedup
     calendar = policy.clock.calendar
@@ -56,7 +55,6 @@ def test_a_holiday_moves_a_handling_deadline_past_it():
         ({"auto_dispatch_sources": "video"}, "auto_dispatch_sources: expected a list"),
         ({"urgency_by_severity": {"Severe": "asap"}}, "urgency_by_severity.Severe"),
         ({"max_links_per_case": 0}, "max_links_per_case"),
-        ({"max_link_events_per_case": 0}, "max_link_events_per_case"),
         ({"retire_after_h": -1}, "retire_after_h"),
         ({"forget_retired_after_h": "30d"}, "forget_retired_after_h"),
         ({"deadline_check_s": "30"}, "deadline_check_s"),
