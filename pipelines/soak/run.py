@@ -4,7 +4,9 @@ Everything lives in its own citybrain home (a new broker on free ports, new
 topics, state and landing), so the figures are the soak's alone. The replay
 publishes the looped day (:mod:`pipelines.soak.laps`) at ``rate_x`` × the
 county's real-time rate; every ``sample_s`` the RSS of the broker, the worker
-and the sink and the worker's table sizes are sampled.
+and the sink and the worker's table sizes are sampled. With a duty desk
+(:mod:`pipelines.soak.desk`) cases end as the day goes on, and the worker's
+case policy retires them ``retire_after_h`` of event time after their day.
 """
 
 from __future__ import annotations
@@ -14,17 +16,22 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
+import yaml
 from aiokafka import AIOKafkaProducer
 
+from citybrain.reference import read_table
 from citybrain.settings import Settings, load
 from citybrain.topics import registry
 from pipelines import processes
 from pipelines.broker import LocalBroker, free_port
+from pipelines.desk import owners
 from pipelines.replay import wait_s
 from pipelines.scenarios.demo_county import SourceMessage, build
 from pipelines.scenarios.demo_county.reference import export as export_reference
+from pipelines.soak.desk import SoakDesk, work
 from pipelines.soak.laps import starting_at
 from pipelines.soak.sample import fetch_metrics, rss_mib, scrape
 from pipelines.soak.verdict import Sample
@@ -33,18 +40,26 @@ from pipelines.topics_admin import create_topics
 IN_FLIGHT_MAX = 2_000  # sends awaited in batches of at most this many
 
 
-def soak_settings(home: Path) -> Settings:
-    """Settings of a fresh home on free ports; only the jar cache is shared with the user's."""
+def soak_settings(home: Path, *, retire_after_h: float | None = None) -> Settings:
+    """Settings of a fresh home on free ports; only the jar cache is shared with the user's.
+
+    ``retire_after_h``: the case policy's retention of ended cases and of their
+    tombstones, both (event-time hours; None: the policy's defaults, 720 h).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITYBRAIN_")}
-    return load(
-        {
-            **env,
-            "CITYBRAIN_HOME": str(home),
-            "CITYBRAIN_CACHE_DIR": str(load().cache_dir),
-            "CITYBRAIN_WEB_PORT": str(free_port()),
-            "CITYBRAIN_SINK_WEB_PORT": str(free_port()),
-        }
-    )
+    overrides = {
+        "CITYBRAIN_HOME": str(home),
+        "CITYBRAIN_CACHE_DIR": str(load().cache_dir),
+        "CITYBRAIN_WEB_PORT": str(free_port()),
+        "CITYBRAIN_SINK_WEB_PORT": str(free_port()),
+    }
+    if retire_after_h is not None:
+        path = home / "case-policy.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"retire_after_h": retire_after_h, "forget_retired_after_h": retire_after_h}
+        path.write_text(yaml.safe_dump(doc))
+        overrides["CITYBRAIN_CASE_POLICY"] = str(path)
+    return load({**env, **overrides})
 
 
 @dataclass
@@ -53,6 +68,8 @@ class Published:
 
     messages: int = 0
     laps: float = 0.0
+    event_at: datetime | None = None  # of the last message sent
+    desk_commands: int = 0  # sent by the duty desk
 
 
 async def publish(
@@ -94,6 +111,7 @@ async def publish(
                 await asyncio.sleep(delay)
             pending.append(await producer.send(message.topic, message.value, key=message.key))
             published.messages += 1
+            published.event_at = message.event_at
             published.laps = published.messages / day_messages
             if len(pending) >= IN_FLIGHT_MAX:
                 await asyncio.gather(*pending)
@@ -111,6 +129,7 @@ def take_sample(
     rss = {name: rss_mib(pid) for name, pid in pids.items()}
     keys: dict[str, int] = {}
     size: dict[str, int] = {}
+    counts: dict[str, int] = {}
     lag: dict[str, int | None] = {}
     for name, port in ports.items():
         text = fetch_metrics(port)
@@ -120,6 +139,7 @@ def take_sample(
         scraped = scrape(text)
         keys.update(scraped.table_keys)
         size.update(scraped.table_bytes)
+        counts.update(scraped.case_counts)
         lag[name] = scraped.lag
     return Sample(
         t_s=round(t_s, 1),
@@ -128,6 +148,7 @@ def take_sample(
         lag=lag,
         table_keys=keys,
         table_bytes=size,
+        case_counts=counts,
     )
 
 
@@ -165,6 +186,7 @@ async def _soak(
     start_hour: float,
     pids: dict[str, int],
     on_sample: Callable[[Sample], None],
+    desk: SoakDesk | None,
 ) -> tuple[list[Sample], Published]:
     scenario = build()
     published = Published()
@@ -181,11 +203,23 @@ async def _soak(
             published=published,
         )
     )
+    desking = asyncio.create_task(
+        work(
+            desk,
+            bootstrap=settings.broker,
+            now_at=lambda: published.event_at,
+            until_monotonic=until,
+        )
+        if desk is not None
+        else asyncio.sleep(0, result=0)
+    )
     try:
         samples = await _sample_every(sample_s, until, started, pids, ports, published, on_sample)
         await sender
+        published.desk_commands = await desking
     finally:
         sender.cancel()
+        desking.cancel()
     return samples, published
 
 
@@ -196,21 +230,30 @@ def run_soak(
     rate_x: float,
     sample_s: float,
     start_hour: float = 0.0,
+    desk: bool = True,
+    retire_after_h: float | None = None,
     on_sample: Callable[[Sample], None] = lambda s: None,
     log: Callable[[str], None] = print,
 ) -> tuple[list[Sample], Published]:
     """Start broker, worker and sink in ``home``, soak them, stop them; return the series.
 
-    ``start_hour``: hours into the county's (local) day where the replay starts.
+    ``start_hour``: hours into the county's (local) day where the replay starts;
+    ``desk``: people work the cases (:mod:`pipelines.soak.desk`);
+    ``retire_after_h``: see :func:`soak_settings`.
     """
-    settings = soak_settings(home)
+    settings = soak_settings(home, retire_after_h=retire_after_h)
     broker = LocalBroker(settings)
     address = broker.start()
     settings = replace(settings, broker=address)
     children = []
     try:
         asyncio.run(create_topics(address, registry(settings.app_id)))
-        export_reference(build(), settings.reference_path)
+        scenario = build()
+        export_reference(scenario, settings.reference_path)
+        duty = None
+        if desk:
+            departments = read_table(settings.reference_path, "departments")
+            duty = SoakDesk(seed=scenario.seed, owner_of=owners(departments))
         log(f"soak home {home}, Kafka at {address}")
         log_dir = settings.home / "logs"
         children = [
@@ -228,6 +271,7 @@ def run_soak(
                 start_hour=start_hour,
                 pids=pids,
                 on_sample=on_sample,
+                desk=duty,
             )
         )
         for child in children:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 MIB = 1024 * 1024
 _SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(\{(?P<labels>[^}]*)\})?\s+(?P<value>\S+)$")
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
+# the case engine's counters a soak reports: how many cases ended and left the tables
+CASE_COUNTERS = ("cases_opened", "cases_retired", "retired_cases_forgotten")
 
 
 def rss_mib(pid: int) -> float | None:
@@ -47,12 +49,14 @@ class Scrape:
     table_keys: dict[str, int] = field(default_factory=dict)
     table_bytes: dict[str, int] = field(default_factory=dict)
     lag: int = 0
+    case_counts: dict[str, int] = field(default_factory=dict)
 
 
 def scrape(text: str) -> Scrape:
-    """Table sizes and the total consumer lag from a ``/metrics`` page."""
+    """Table sizes, the total consumer lag and :data:`CASE_COUNTERS` from a ``/metrics`` page."""
     keys: dict[str, int] = {}
     size: dict[str, int] = {}
+    counts: dict[str, int] = {}
     lag = 0
     for name, labels, value in parse_metrics(text):
         if name == "citybrain_table_keys":
@@ -61,7 +65,13 @@ def scrape(text: str) -> Scrape:
             size[labels["table"]] = int(value)
         elif name == "citybrain_consumer_lag_messages":
             lag += int(value)
-    return Scrape(keys, size, lag)
+        elif name == "citybrain_records_total" and _is_case_counter(labels):
+            counts[labels["counter"]] = int(value)
+    return Scrape(keys, size, lag, counts)
+
+
+def _is_case_counter(labels: dict[str, str]) -> bool:
+    return labels.get("agent") == "cases" and labels.get("counter") in CASE_COUNTERS
 
 
 def fetch_metrics(port: int, timeout_s: float = 10.0) -> str | None:

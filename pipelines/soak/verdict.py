@@ -29,6 +29,7 @@ class Sample:
     lag: dict[str, int | None] = field(default_factory=dict)
     table_keys: dict[str, int] = field(default_factory=dict)
     table_bytes: dict[str, int] = field(default_factory=dict)
+    case_counts: dict[str, int] = field(default_factory=dict)  # the engine's, see sample.py
 
     def to_json(self) -> dict:
         return asdict(self)

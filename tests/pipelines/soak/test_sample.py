@@ -7,6 +7,8 @@ from pipelines.soak.sample import parse_metrics, rss_mib, scrape
 PAGE = """# HELP citybrain_records_total Records.
 # TYPE citybrain_records_total counter
 citybrain_records_total{agent="sink",counter="gps.fixes.landed"} 40
+citybrain_records_total{agent="cases",counter="cases_retired"} 12
+citybrain_records_total{agent="cases",counter="commands"} 99
 citybrain_consumer_lag_messages{topic="gps.fixes",partition="0"} 20
 citybrain_consumer_lag_messages{topic="alerts",partition="2"} 3
 citybrain_table_keys{table="vehicles"} 28
@@ -23,7 +25,7 @@ def test_prometheus_text_is_parsed_with_its_labels():
         40.0,
     )
     assert samples[-1] == ("citybrain_process_resident_memory_bytes", {}, 2.5e8)
-    assert len(samples) == 6
+    assert len(samples) == 8
 
 
 def test_a_scrape_keeps_table_sizes_and_total_lag():
@@ -31,6 +33,7 @@ def test_a_scrape_keeps_table_sizes_and_total_lag():
     assert scraped.table_keys == {"vehicles": 28}
     assert scraped.table_bytes == {"vehicles": 7168}
     assert scraped.lag == 23
+    assert scraped.case_counts == {"cases_retired": 12}  # the engine's retirement, nothing else
 
 
 def test_rss_of_a_live_process_and_of_a_gone_one():
