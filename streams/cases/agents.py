@@ -47,17 +47,17 @@ from citybrain.contracts.alert import validate as validate_alert
 from citybrain.contracts.base import ContractViolation, decode_json_object
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat
 from streams.cases import wire
 from streams.cases.clocks import due_mark
 from streams.cases.commands import command_from_dict
-from streams.cases.continuity import Continuity
+from streams.cases.continuity import Continuity, for_app
 from streams.cases.grids import routing_from_reference
 from streams.cases.journal import CaseJournal
 from streams.cases.places import PlaceIndex
 from streams.cases.policy import CasePolicy
 from streams.cases.policy_file import load_policy
-from streams.cases.retirement import Retirement, clock_key, tombstone
+from streams.cases.retire_tables import apply_retirement
+from streams.cases.retirement import Retirement, clock_key
 from streams.cases.routing import RoutingTable
 from streams.cases.signals import place_key, signal_cell, signal_from_alert, signal_from_report
 from streams.cases.wire import partition_of
@@ -284,24 +284,14 @@ class CaseAgents:
             forget_after_h=self.policy.forget_retired_after_h,
         )
         with event_context(last):
-            for case_id in due.retire:
-                case = self.engine.table.get(case_id)
-                if case is not None:
-                    at = retirement.record["newest_at"]
-                    retired[case_id] = tombstone(case, retired_at=at)
-                    del self.engine.table[case_id]
-                    self.stats["cases_retired"] += 1
-                if self.engine.history.get(case_id) is not None:
-                    del self.engine.history[case_id]
-            for case_id in due.forget:
-                if retired.get(case_id) is not None:
-                    del retired[case_id]
-                    self.stats["retired_cases_forgotten"] += 1
-            for key, value in retirement.writes().items():
-                if value is not None:
-                    retired[key] = value
-                elif retired.get(key) is not None:
-                    del retired[key]
+            apply_retirement(
+                due,
+                retirement,
+                cases=self.engine.table,
+                history=self.engine.history,
+                retired=retired,
+                stats=self.stats,
+            )
 
     async def check_deadlines(self) -> int:
         """Ask for the clock marks due now on this worker's cases; return how many."""
@@ -314,19 +304,6 @@ class CaseAgents:
         await self.send_all(out)
         self.stats["deadline_marks_asked"] += len(out)
         return len(out)
-
-
-def _continuity(app: faust.App, stats: dict[str, int]) -> Continuity:
-    def committed() -> dict:
-        try:
-            return faust_compat.committed_offsets(app.consumer)
-        except Exception:  # no assignment yet: start from the first offset delivered
-            return {}
-
-    async def seek(*, topic: str, partition: int, offset: int) -> None:
-        await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
-
-    return Continuity(committed=committed, seek=seek, stats=stats)
 
 
 def _batches(work: Callable[[Sequence[EventT]], Any], what: str) -> Callable:
@@ -392,7 +369,7 @@ def declare(
         policy=policy,
         routing=routing,
         now=now,
-        continuity=_continuity(app, engine.stats) if check_offsets else None,
+        continuity=for_app(app, engine.stats) if check_offsets else None,
     )
     sources = app.topic(wire.ALERTS, wire.REPORTS, key_serializer="raw", value_serializer="raw")
     app.agent(sources, name="cases-intake")(_batches(agents.intake, "cases intake"))

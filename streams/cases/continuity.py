@@ -24,8 +24,11 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from faust.types import EventT
+
+from streams import faust_compat
 
 RESEEK_S = 5.0
 
@@ -104,3 +107,18 @@ class Continuity:
         )
         self.stats["skipped_offsets_sought_back"] += 1
         await self.seek(topic=source[0], partition=source[1], offset=offset)
+
+
+def for_app(app: Any, stats: dict[str, int]) -> Continuity:
+    """The continuity check of ``app``'s consumer (its committed offsets, its seeks)."""
+
+    def committed() -> dict:
+        try:
+            return faust_compat.committed_offsets(app.consumer)
+        except Exception:  # no assignment yet: start from the first offset delivered
+            return {}
+
+    async def seek(*, topic: str, partition: int, offset: int) -> None:
+        await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
+
+    return Continuity(committed=committed, seek=seek, stats=stats)
