@@ -11,6 +11,7 @@ from test_case_api_support import (
     REPORT,
     MemoryStore,
     call,
+    command,
     config,
     token,
 )
@@ -25,10 +26,6 @@ HANDLER, CALL_TAKER = token("department_handler"), token("call_taker")
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
-
-
-def command(store, name, bearer, case_id="case-1", **body):
-    return call(store, "POST", f"/api/v1/cases/{case_id}/commands/{name}", bearer=bearer, json=body)
 
 
 def test_a_case_walks_its_whole_life_over_the_api(store):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_case_api_support import OTHER, OWN, REPORT, MemoryStore, call, token
+from test_case_api_support import OTHER, OWN, REPORT, MemoryStore, call, command, token
 
 LEADER, SUPERVISOR = token("leader"), token("supervisor")
 CALL_TAKER = token("call_taker")
@@ -12,10 +12,6 @@ CALL_TAKER = token("call_taker")
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
-
-
-def command(store, name, bearer, case_id="case-1", **body):
-    return call(store, "POST", f"/api/v1/cases/{case_id}/commands/{name}", bearer=bearer, json=body)
 
 
 def test_a_retired_case_is_410_with_where_its_history_is(store):

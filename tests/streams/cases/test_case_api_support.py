@@ -240,3 +240,10 @@ def call(
     return asyncio.run(
         api.handle(request(method, url, **kwargs), store, cfg or config(), now_at=now_at)
     )
+
+
+def command(
+    store: MemoryStore, name: str, bearer: str, case_id: str = "case-1", **body: Any
+) -> api.Response:
+    """POST the command ``name`` on ``case_id`` with ``body``."""
+    return call(store, "POST", f"/api/v1/cases/{case_id}/commands/{name}", bearer=bearer, json=body)
