@@ -37,6 +37,15 @@ def soak(
     start_hour: float = typer.Option(
         0.0, "--start-hour", help="local hour of the county's day the replay starts at (0-23)"
     ),
+    desk: bool = typer.Option(
+        True, "--desk/--no-desk", help="people work the cases to their end as the day goes on"
+    ),
+    retire_after_h: float = typer.Option(
+        1.0,
+        "--retire-after-h",
+        help="event-time hours after their day that ended cases, then their tombstones, "
+        "leave the worker's tables (the worker's own default is 720)",
+    ),
     warmup_s: float = typer.Option(300.0, "--warmup-s", help="samples before this are not judged"),
     max_growth_mib: float = typer.Option(
         64.0, "--max-growth-mib", help="allowed RSS growth of the worker and sink after warm-up"
@@ -58,6 +67,8 @@ def soak(
         raise typer.BadParameter("--minutes, --rate-x and --sample-s must be positive")
     if not 0 <= start_hour < 24:
         raise typer.BadParameter("--start-hour must be in [0, 24)")
+    if retire_after_h < 0:
+        raise typer.BadParameter("--retire-after-h must not be negative")
     bound = Bound(
         warmup_s=warmup_s,
         rss_growth_mib={
@@ -77,6 +88,8 @@ def soak(
             rate_x=rate_x,
             sample_s=sample_s,
             start_hour=start_hour,
+            desk=desk,
+            retire_after_h=retire_after_h,
             on_sample=lambda s: log(_line(s)),
             log=log,
         )
@@ -90,7 +103,10 @@ def soak(
             "rate_x": rate_x,
             "sample_s": sample_s,
             "start_hour": start_hour,
+            "desk": desk,
+            "retire_after_h": retire_after_h,
             "messages": published.messages,
+            "desk_commands": published.desk_commands,
             "laps": round(published.laps, 3),
             "bound": {
                 "warmup_s": bound.warmup_s,
@@ -104,7 +120,7 @@ def soak(
     else:
         console.print(
             f"{published.messages} messages ({published.laps:.2f} days of the county) "
-            f"at {rate_x:g}× real time"
+            f"at {rate_x:g}× real time; the duty desk sent {published.desk_commands} commands"
         )
         console.print(f"RSS growth after warm-up (MiB): {verdict.rss_growth_mib}")
         console.print(f"table growth after warm-up (KiB): {verdict.table_growth_kib}")
