@@ -13,7 +13,7 @@ from faust.types import TP
 from citybrain.settings import load
 from streams import faust_compat
 from streams.app import create_app
-from streams.cases.agents import _continuity
+from streams.cases.continuity import for_app
 from streams.faust_compat import ReadOffsets
 
 TP1 = TP("detections.video", 1)
@@ -104,7 +104,7 @@ async def test_a_case_engine_seek_is_not_held_and_moves_on_as_faust_does(consume
     app, consumer = consumer
     offsets = consumer._read_offset
     read_up_to(offsets, ALERTS_1, 352)
-    continuity = _continuity(app, {"skipped_offsets_sought_back": 0})
+    continuity = for_app(app, {"skipped_offsets_sought_back": 0})
     await continuity.seek(topic="alerts", partition=1, offset=217)
     assert consumer.sent == [(ALERTS_1, 217)] and offsets[ALERTS_1] == 217
     assert not offsets.held
