@@ -17,7 +17,6 @@ command sent twice is applied once, by its ``command_id``).
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -51,17 +50,18 @@ class SoakDesk:
     queue: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     def take(self, events: Iterable[Mapping[str, Any]]) -> int:
-        """Read case events; plan every case now waiting for people; return how many."""
+        """Read case events; plan every case now waiting for people; return how many.
+
+        Only the cases these events touch are folded again: a case that never
+        reaches people (an unrouted machine case) is not re-read every round.
+        """
+        touched = set()
         for event in events:
             if event["case_id"] not in self.picked:
                 self.waiting.setdefault(event["case_id"], []).append(event)
-        ready = {
-            case_id: case
-            for case_id, case in cases_from_events(
-                e for events in self.waiting.values() for e in events
-            ).items()
-            if case.state in WAITING_FOR_PEOPLE
-        }
+                touched.add(event["case_id"])
+        folded = cases_from_events(e for c in sorted(touched) for e in self.waiting[c])
+        ready = {c: case for c, case in folded.items() if case.state in WAITING_FOR_PEOPLE}
         for case_id, case in sorted(ready.items()):
             end_at = case.at + PLAN_AHEAD
             planned = desk_commands(
@@ -107,12 +107,13 @@ async def work(
             batch = await consumer.getmany(*tps, timeout_ms=int(every_s * 1000))
             desk.take(orjson.loads(r.value) for records in batch.values() for r in records)
             at = now_at()
-            for command in desk.due(now_at=at) if at is not None else []:
+            due = desk.due(now_at=at) if at is not None else []
+            for command in due:
                 key = command["case_id"].encode()
                 await producer.send(wire.COMMANDS, orjson.dumps(command), key=key)
-                sent += 1
-            await producer.flush()
-            await asyncio.sleep(0)
+            if due:
+                await producer.flush()
+                sent += len(due)
     finally:
         await producer.stop()
         await consumer.stop()

@@ -29,7 +29,7 @@ from pipelines import processes
 from pipelines.broker import LocalBroker, free_port
 from pipelines.desk import owners
 from pipelines.replay import wait_s
-from pipelines.scenarios.demo_county import SourceMessage, build
+from pipelines.scenarios.demo_county import Scenario, SourceMessage, build
 from pipelines.scenarios.demo_county.reference import export as export_reference
 from pipelines.soak.desk import SoakDesk, work
 from pipelines.soak.laps import starting_at
@@ -179,6 +179,7 @@ async def _sample_every(
 
 async def _soak(
     settings: Settings,
+    scenario: Scenario,
     *,
     minutes: float,
     rate_x: float,
@@ -188,7 +189,6 @@ async def _soak(
     on_sample: Callable[[Sample], None],
     desk: SoakDesk | None,
 ) -> tuple[list[Sample], Published]:
-    scenario = build()
     published = Published()
     started = time.monotonic()
     until = started + minutes * 60
@@ -265,6 +265,7 @@ def run_soak(
         samples, published = asyncio.run(
             _soak(
                 settings,
+                scenario,
                 minutes=minutes,
                 rate_x=rate_x,
                 sample_s=sample_s,

@@ -6,8 +6,8 @@ state per event grows with the messages sent, one whose state expires levels
 off, and medians keep one garbage-collection spike from deciding either way.
 
 The case tables are judged apart: they hold one entry per case (open cases
-are work items; a soak has no duty desk closing them), so they may grow with
-the cases opened, but by at most ``case_kib`` per case, never per alert
+are work items, and ended ones stay until they are retired), so they may grow
+with the cases opened, but by at most ``case_kib`` per case, never per alert
 (per case known: in ``cases``, or retired to a tombstone in ``case_retired``).
 """
 
