@@ -8,6 +8,11 @@ hold sockets for an hour each. :func:`harden` rebuilds the runner with
 without a whole request head, and aiohttp's limits on request-line and header
 sizes (over them: 400 and close). Bodies have their own deadline
 (``CITYBRAIN_HTTP_BODY_TIMEOUT_S``, :func:`read_body`): 408 when it passes.
+After a refusal with the body unread (413, 408), aiohttp keeps the connection
+and reads the body to discard it for ``lingering_time`` (10 s by default), so
+a client announcing 100 MB held a socket for 10 s per refusal; the server
+lingers :data:`LINGER_S` at most (never longer than the idle timeout), long
+enough for a client still sending to read its answer before the close.
 
 A flood of requests is bounded by :class:`InFlight`, a middleware on both
 HTTP servers (the worker's and the report intake's): at most
@@ -29,6 +34,7 @@ from citybrain.settings import Settings
 
 MAX_LINE_BYTES = 8190  # request line and each header line
 MAX_HEADERS = 64
+LINGER_S = 1.0  # discarding an unread body after its answer: then the connection closes
 
 
 class BodyTimeout(Exception):
@@ -42,6 +48,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "max_line_size": MAX_LINE_BYTES,
         "max_field_size": MAX_LINE_BYTES,
         "max_headers": MAX_HEADERS,
+        "lingering_time": min(LINGER_S, settings.http_idle_timeout_s),
     }
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web as aiohttp_web
 
+from citybrain.settings import load
 from connectors.report_kafka import kafka_intake_app
 from pipelines.broker import free_port
 from streams import metrics
@@ -355,3 +356,11 @@ def test_intake_refuses_a_client_holding_too_many_requests(settings_env):
     (refused_status, refused_body), (served_status, _) = asyncio.run(run())
     assert refused_status == 429 and b"from 127.0.0.1" in refused_body
     assert served_status == 200
+
+
+def test_a_refused_body_is_discarded_for_a_second_at_most_then_the_connection_closes(tmp_path):
+    """aiohttp would read a refused body for 10 s (its lingering close), a socket per refusal."""
+    settings = load({"HOME": str(tmp_path)})
+    assert server_options(settings)["lingering_time"] == 1.0
+    quick = replace(settings, http_idle_timeout_s=0.5)
+    assert server_options(quick)["lingering_time"] == 0.5
