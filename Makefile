@@ -12,6 +12,7 @@ SUPERSET_VENV := .superset-venv
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
 # Debian's PostgreSQL server: the second SQLMesh gateway's tests start throwaway clusters with it
 POSTGRES_PACKAGES := postgresql
+PACKAGES := citybrain pipelines streams connectors warehouse inference expectations dashboards
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .PHONY: setup browser postgres compose demo test lint clean
@@ -20,14 +21,17 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on our CI machines)
+# every worker, sink, sqlmesh and Superset process would compile its imports from source again
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --group dev
+	$(UV) sync --frozen --group dev --compile-bytecode
 	touch $@
 
 # Superset pins SQLAlchemy 1.4 and an older sqlglot than SQLMesh: its own environment
 $(SUPERSET_VENV)/.synced: dashboards/requirements.lock | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SUPERSET_VENV)
-	VIRTUAL_ENV=$(abspath $(SUPERSET_VENV)) $(UV) pip sync --quiet dashboards/requirements.lock
+	VIRTUAL_ENV=$(abspath $(SUPERSET_VENV)) $(UV) pip sync --quiet --compile-bytecode \
+	  dashboards/requirements.lock
 	touch $@
 
 browser:
@@ -54,6 +58,7 @@ compose:
 
 setup: $(VENV)/.synced $(SUPERSET_VENV)/.synced browser postgres compose
 	$(VENV)/bin/citybrain broker fetch
+	$(VENV)/bin/python -m compileall -q $(PACKAGES) models macros config.py
 
 demo: setup
 	$(VENV)/bin/citybrain demo
