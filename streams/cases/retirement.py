@@ -16,9 +16,13 @@ same records whatever its speed. Each ``cases.commands`` partition keeps, in
     {"newest_at": ISO UTC | None, "days": {"YYYY-MM-DD": "ended" | "retired"}}
 
 and the ids of the cases that ended on each UTC day under
-:func:`day_key` (a list). ``newest_at`` is the newest ``at`` of the commands
-the partition has taken from the world (reports, links, people's acts; not
-the engine's clock marks, which are timed by the wall clock). A day's cases
+:func:`day_key` (a list). ``newest_at`` is the newest ``at`` of the engine's
+own commands the partition has taken: the signals it placed (reports and
+links, timed by their observation) and its follow-ups to them. Not its clock
+marks, which are timed by the wall clock, and not people's acts: the API
+stamps those with the wall clock, which on a replay of a past day is months
+ahead of the day's signals and would retire the replay's ended cases at once
+(a city's partitions never go long without a signal). A day's cases
 are retired once ``newest_at`` is ``retire_after_h`` past the day's end, and
 forgotten ``forget_retired_after_h`` after that. Days, not cases, so the
 record written with every batch stays a few hundred bytes; a case leaves
@@ -56,9 +60,9 @@ def day_key(partition: int, day: str) -> str:
     return f"~ended:{partition}:{day}"
 
 
-def is_world_time(command: Command) -> bool:
-    """True when ``command.at`` is event time: anything but the engine's clock marks."""
-    return not (command.role == Role.SYSTEM and command.name in CLOCK_MARKS)
+def moves_event_time(command: Command) -> bool:
+    """True when ``command.at`` is event time: the engine's commands but its clock marks."""
+    return command.role == Role.SYSTEM and command.name not in CLOCK_MARKS
 
 
 def _parse(text: str) -> datetime:
@@ -119,7 +123,7 @@ class Retirement:
 
     def observe(self, command: Command) -> None:
         """Move the partition's event time forward to ``command.at`` if it is later."""
-        if not is_world_time(command):
+        if not moves_event_time(command):
             return
         at = isoformat_utc(command.at)
         newest = self.record["newest_at"]

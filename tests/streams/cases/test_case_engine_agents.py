@@ -315,16 +315,18 @@ async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine
             cmd(1, old, "report", "supervisor", 0, **place),
             cmd(2, old, "accept", "call_taker", 1),
             cmd(3, old, "not_register", "leader", 2, reason="duplicate"),
-            cmd(4, later, "report", "supervisor", day_end + 59, **place),  # not an hour yet
+            cmd(4, later, "report", "system", day_end + 59, **place),  # a signal: not an hour yet
         ):
             await send(doc)
         await p.settle(lambda: engine.stats["events"] >= 4)
         assert old in engine.table and engine.stats["cases_retired"] == 0
         # a clock mark is timed by the wall clock (here days later): no event time
         await send(cmd(5, later, "mark_overdue", "system", 3 * 24 * 60, deadline_at="x"))
-        await p.settle(lambda: engine.stats["commands"] >= 5)
+        # nor is a person's act: the API stamps the wall clock, on a replay months ahead
+        await send(cmd(6, later, "accept", "call_taker", 3 * 24 * 60))
+        await p.settle(lambda: engine.stats["commands"] >= 6)
         assert old in engine.table and engine.stats["cases_retired"] == 0
-        await send(cmd(6, later, "accept", "call_taker", day_end + 60))
+        await send(cmd(60, later, "link", "system", day_end + 60, signal_id="signal-1"))
         await p.settle(lambda: engine.stats["cases_retired"] == 1)
         assert old not in engine.table and engine.history.get(old) is None
         stone = engine.retired[old]
@@ -333,8 +335,9 @@ async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine
         assert stone["retired_at"] == isoformat_utc(T0 + timedelta(minutes=day_end + 60))
         await send(cmd(7, old, "cancel", "leader", day_end + 70))
         await p.settle(lambda: engine.stats["commands_for_retired_cases"] == 1)
-        await send(cmd(8, later, "register", "leader", day_end + 180))  # 2 h after retiring
-        await p.settle(lambda: engine.stats["retired_cases_forgotten"] == 1)
+        await send(cmd(8, later, "register", "leader", day_end + 70))
+        await send(cmd(80, later, "link", "system", day_end + 180, signal_id="signal-2"))
+        await p.settle(lambda: engine.stats["retired_cases_forgotten"] == 1)  # 2 h after retiring
 
     p = await run_pipeline(engine_agents, app, scenario)
     assert engine.retired.get(old) is None  # forgotten: the API now says 404

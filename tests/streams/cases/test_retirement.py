@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from citybrain.contracts.base import isoformat_utc
 from streams.cases.commands import Command
-from streams.cases.retirement import Retirement, clock_key, day_key, is_world_time, tombstone
+from streams.cases.retirement import Retirement, clock_key, day_key, moves_event_time, tombstone
 
 T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)  # day 2026-07-15 ends 22 h later
 
@@ -13,7 +13,7 @@ def at(hours):
     return isoformat_utc(T0 + timedelta(hours=hours))
 
 
-def command(name="accept", *, hours, role="call_taker"):
+def command(name="link", *, hours, role="system"):
     return Command(
         f"c-{name}-{hours}", "case-x", name, "someone", role, T0 + timedelta(hours=hours)
     )
@@ -42,16 +42,24 @@ def due(r, retire_after_h=24, forget_after_h=48):
     return d.retire, d.forget
 
 
-def test_event_time_moves_only_forward_and_only_with_the_worlds_commands():
+def test_event_time_moves_only_forward_and_only_with_the_engines_signals():
     r = Store().batch()
     r.observe(command(hours=5))
     r.observe(command(hours=3))  # late: the partition has seen later already
     assert r.record["newest_at"] == at(5)
-    r.observe(command("mark_overdue", hours=900, role="system"))  # timed by the wall clock
-    r.observe(command("warn_deadline", hours=900, role="system"))
+    r.observe(command("mark_overdue", hours=900))  # timed by the wall clock
+    r.observe(command("warn_deadline", hours=900))
     assert r.record["newest_at"] == at(5)
-    assert not is_world_time(command("mark_overdue", hours=1, role="system"))
-    assert is_world_time(command("link", hours=1, role="system"))
+    # people act through the API, which stamps the wall clock: on a replay, months ahead
+    r.observe(command("accept", hours=900, role="call_taker"))
+    r.observe(command("link", hours=900, role="call_taker"))
+    r.observe(command("report", hours=900, role="supervisor"))
+    assert r.record["newest_at"] == at(5)
+    assert not moves_event_time(command("mark_overdue", hours=1))
+    assert not moves_event_time(command("close", hours=1, role="leader"))
+    assert moves_event_time(command("link", hours=1))
+    assert moves_event_time(command("report", hours=1))
+    assert moves_event_time(command("dispatch", hours=1))  # a follow-up, timed by its report
 
 
 def test_a_days_ended_cases_are_retired_after_the_retention_then_forgotten():
