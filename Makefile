@@ -67,8 +67,9 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# two xdist workers: the tests that start processes on one, one at a time; unit tests on the other
 test: setup lint
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) $(SUPERSET_VENV) $(TOOLS)

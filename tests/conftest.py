@@ -8,6 +8,11 @@ saying what to install. Tests that need the broker are marked ``integration``.
 The ``postgres`` fixture is the same for PostgreSQL: a throwaway server
 (:class:`warehouse.postgres.TempPostgres`) or a failure saying that
 ``make setup`` installs it.
+
+``make test`` runs the suite on two xdist workers (``-n 2 --dist loadgroup``):
+every test that starts processes (a broker, PostgreSQL, workers, sqlmesh,
+Superset) is in one group and runs on one worker, one at a time, as it would
+without xdist; the unit tests share the other, a module at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import hypothesis
 import pytest
 
 from citybrain.settings import Settings, load
@@ -23,6 +29,31 @@ from citybrain.topics import registry
 from pipelines.broker import LocalBroker, free_port
 from pipelines.topics_admin import create_topics
 from warehouse.postgres import PgConnection, PostgresMissing, TempPostgres
+
+# tests never assert wall-clock times: no example fails for being slow on a busy machine
+hypothesis.settings.register_profile("citybrain", deadline=None)
+hypothesis.settings.load_profile("citybrain")
+
+# fixtures that start servers, and the SQLMesh project's tests (sqlmesh writes the project's
+# .cache): these run one at a time on one xdist worker
+PROCESS_FIXTURES = frozenset({"kafka", "postgres"})
+PROCESS_PATHS = ("tests/models/",)
+
+
+def starts_processes(item: pytest.Item) -> bool:
+    """True for a test that needs the machine to itself, more or less."""
+    return bool(
+        item.get_closest_marker("integration")
+        or PROCESS_FIXTURES & set(item.fixturenames)
+        or item.nodeid.startswith(PROCESS_PATHS)
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The xdist group of each test (used by ``--dist loadgroup``; no effect otherwise)."""
+    for item in items:
+        group = "processes" if starts_processes(item) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
