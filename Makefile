@@ -67,9 +67,18 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# two xdist workers: the tests that start processes on one, one at a time; unit tests on the other
+# The suite in two parts at once (tests/conftest.py): the tests that start processes (broker,
+# PostgreSQL, workers, sqlmesh, Superset) one at a time, and the unit tests on the core that
+# leaves idle; the unit tests' report is printed after the other's
 test: setup lint
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+	@mkdir -p logs
+	@$(VENV)/bin/python -m pytest --part units -p no:cacheprovider > logs/unit-tests.log 2>&1 & \
+	units=$$!; \
+	$(VENV)/bin/python -m pytest --part processes; processes=$$?; \
+	wait $$units; units=$$?; \
+	echo "--- the unit tests, run meanwhile (logs/unit-tests.log):"; cat logs/unit-tests.log; \
+	echo "--- exit: processes part $$processes, unit part $$units"; \
+	[ $$processes -eq 0 ] && [ $$units -eq 0 ]
 
 clean:
 	rm -rf $(VENV) $(SUPERSET_VENV) $(TOOLS)

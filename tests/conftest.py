@@ -9,10 +9,10 @@ The ``postgres`` fixture is the same for PostgreSQL: a throwaway server
 (:class:`warehouse.postgres.TempPostgres`) or a failure saying that
 ``make setup`` installs it.
 
-``make test`` runs the suite on two xdist workers (``-n 2 --dist loadgroup``):
-every test that starts processes (a broker, PostgreSQL, workers, sqlmesh,
-Superset) is in one group and runs on one worker, one at a time, as it would
-without xdist; the unit tests share the other, a module at a time.
+``make test`` runs the suite in two parts at once (``--part``): the tests
+that start processes (a broker, PostgreSQL, workers, sqlmesh, Superset) one
+at a time, as a plain ``pytest`` runs them, and the unit tests beside them on
+the core a serial run leaves idle.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ hypothesis.settings.register_profile("citybrain", deadline=None)
 hypothesis.settings.load_profile("citybrain")
 
 # fixtures that start servers, and the SQLMesh project's tests (sqlmesh writes the project's
-# .cache): these run one at a time on one xdist worker
+# .cache): the "processes" part
 PROCESS_FIXTURES = frozenset({"kafka", "postgres"})
 PROCESS_PATHS = ("tests/models/",)
+PARTS = ("all", "processes", "units")
 
 
 def starts_processes(item: pytest.Item) -> bool:
@@ -50,10 +51,16 @@ def starts_processes(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The xdist group of each test (used by ``--dist loadgroup``; no effect otherwise)."""
+    """With ``--part processes`` or ``--part units``, deselect the other part."""
+    part = config.getoption("part")
+    if part == "all":
+        return
+    keep, drop = [], []
     for item in items:
-        group = "processes" if starts_processes(item) else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        (keep if starts_processes(item) == (part == "processes") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +69,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run each atheris fuzz target for CITYBRAIN_FUZZ_SECONDS (default 300 s) "
         "instead of the CI's few seconds, and hypothesis with 20x the examples",
+    )
+    parser.addoption(
+        "--part",
+        choices=PARTS,
+        default="all",
+        help="only the tests that start processes (broker, PostgreSQL, workers, sqlmesh, "
+        "Superset), or only the others; make test runs the two at once",
     )
 
 
