@@ -13,4 +13,4 @@ sed -i "s|@published_path@|${CITYBRAIN_PUBLISHED_PATH}|" "$bundle"/databases/*.y
 python /app/dashboards/assets_io.py import "$bundle"
 rm -rf "$bundle"
 exec gunicorn --bind 0.0.0.0:8088 --workers 2 --worker-class gthread --threads 4 \
-  --timeout 120 "superset.app:create_app()"
+  --timeout 120 --graceful-timeout 5 "superset.app:create_app()"
