@@ -29,6 +29,7 @@ def run_chaos(settings, workdir, *args: str) -> dict:
     command = ["chaos", "--json", "--scale", "0.1", "--workdir", str(workdir), *args]
     result = CliRunner().invoke(app, command, env=env)
     report = json.loads(result.stdout[result.stdout.index("{\n") :])
+    print(json.dumps(report, indent=1))  # shown whole with a failure (its message is cut short)
     return {"exit": result.exit_code, **report}
 
 
