@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from citybrain.pids import wait_exit
 from citybrain.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -200,34 +201,10 @@ class Superset:
         if pid is None:
             return False
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if _exited(pid):
-                break
-            time.sleep(0.2)
-        else:
+        if not wait_exit(pid, timeout_s):  # reaps a gunicorn this process started
             os.killpg(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
-
-
-def _exited(pid: int) -> bool:
-    """True once ``pid`` has exited.
-
-    A gunicorn this process started stays a zombie, which still answers
-    ``kill(pid, 0)``, until it is reaped here (the demo starts Superset and its
-    tests stop it from the same process: each stop waited out its 30 s).
-    """
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return True
-    except ChildProcessError:  # not this process's child: init reaps it
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def superset(settings: Settings, env: Mapping[str, str] | None = None) -> Superset:

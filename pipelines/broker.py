@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from citybrain.pids import alive, wait_exit
 from citybrain.settings import Settings
 from pipelines.broker_jars import BrokerError, ensure_jars, java_major_version, require_tool
 
@@ -197,7 +198,7 @@ class LocalBroker:
             self.pid_file.unlink(missing_ok=True)
             return False
         os.kill(pid, signal.SIGTERM)
-        if not _wait_exit(pid, timeout_s):
+        if not wait_exit(pid, timeout_s):
             _kill(pid)
         self.pid_file.unlink(missing_ok=True)
         return True
@@ -297,7 +298,7 @@ class LocalBroker:
 
         Guards against a stale pid file whose pid now belongs to another process.
         """
-        if not _alive(pid):
+        if not alive(pid):
             return False
         try:
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
@@ -321,39 +322,10 @@ def _run_tool(java: list[str], args: list[str]) -> str:
     return result.stdout
 
 
-def _alive(pid: int) -> bool:
-    """True while process ``pid`` exists and is not a zombie (our own zombies are reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:  # not our child: a zombie shows state Z in /proc
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return True
-        return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
-def _wait_exit(pid: int, timeout_s: float) -> bool:
-    """Wait up to ``timeout_s`` seconds for ``pid`` to exit; True if it did."""
-    deadline = time.monotonic() + timeout_s
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
 def _kill(pid: int) -> None:
     """SIGKILL ``pid`` and wait (up to 10 s) until it is gone."""
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    _wait_exit(pid, 10.0)
+    wait_exit(pid, 10.0)
