@@ -198,6 +198,11 @@ def repair_acks(consumer: ConsumerT) -> int:
     return removed
 
 
+def sending(buffer: Any) -> int:
+    """Messages the buffer has taken off its queue and is still handing to the producer."""
+    return getattr(buffer, "citybrain_sending", 0)
+
+
 async def drain(buffer: Any) -> None:
     """Wait until faust's producer buffer is empty (a flush that does not give up).
 
@@ -205,9 +210,12 @@ async def drain(buffer: Any) -> None:
     when messages are still waiting, and the consumer commits offsets right
     after it: a table's changelog writes could then be lost in a crash while
     the offsets that produced them are committed. This version waits, checking
-    every second, until the buffer is empty.
+    every second, until the buffer is empty and the message it took last has
+    reached the producer: the queue is empty as soon as that message is taken,
+    while its send may still wait for metadata or room in the producer, and
+    the producer's own flush that follows only covers what reached it.
     """
-    while buffer.size:
+    while buffer.size or sending(buffer):
         if buffer.state != "running":
             raise RuntimeError("cannot flush: the producer is not running")
         buffer.message_sent.clear()
@@ -218,10 +226,27 @@ async def drain(buffer: Any) -> None:
 
 
 def complete_producer_flush() -> None:
-    """Make every faust producer buffer's ``flush`` wait until it is empty (idempotent)."""
+    """Make every faust producer buffer's ``flush`` wait until it is empty (idempotent).
+
+    Install before any buffer starts: its sending task binds ``_send_pending``
+    when it starts, and the count of sends under way lives in that method.
+    """
     from faust.transport.producer import ProducerBuffer
+
+    if getattr(ProducerBuffer.flush, "citybrain_complete", False):
+        return
+    send_pending = ProducerBuffer._send_pending
+
+    async def _send_pending(self: Any, fut: Any) -> None:
+        self.citybrain_sending = sending(self) + 1
+        try:
+            await send_pending(self, fut)
+        finally:
+            self.citybrain_sending -= 1
 
     async def flush(self: Any) -> None:
         await drain(self)
 
+    flush.citybrain_complete = True  # type: ignore[attr-defined]
+    ProducerBuffer._send_pending = _send_pending  # type: ignore[method-assign]
     ProducerBuffer.flush = flush  # type: ignore[method-assign]

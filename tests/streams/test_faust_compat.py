@@ -5,9 +5,12 @@ continuity seeks and the stall guard's (``seek``) move the read offset
 exactly as faust's own seek does.
 """
 
+import asyncio
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
+from faust.transport.producer import ProducerBuffer
 from faust.types import TP
 
 from citybrain.settings import load
@@ -149,3 +152,35 @@ async def test_through_faust_seek_the_next_record_that_exists_still_ends_the_hol
     assert await faust_compat.seek_and_hold(consumer, topic=TP1.topic, partition=1, offset=217)
     assert [deliver(offsets, TP1, o) for o in (353, 220, 221)] == [True, True, True]
     assert offsets[TP1] == 221 and not offsets.held
+
+
+class GatedChannel:
+    """A topic whose sends reach the producer only when the gate opens (metadata, full buffer)."""
+
+    def __init__(self) -> None:
+        self.gate, self.published = asyncio.Event(), []
+
+    async def publish_message(self, fut, wait: bool = False) -> None:
+        await self.gate.wait()
+        self.published.append(fut)
+
+
+async def test_a_flush_waits_for_the_message_the_buffer_took_but_has_not_sent():
+    faust_compat.complete_producer_flush()
+    channel = GatedChannel()
+    buffer = ProducerBuffer()
+    buffer.app = SimpleNamespace(conf=SimpleNamespace(producer_threaded=False))
+    await buffer.start()
+    try:
+        buffer.put(SimpleNamespace(message=SimpleNamespace(channel=channel)))
+        while buffer.size:  # the buffer takes it off its queue: size 0, send under way
+            await asyncio.sleep(0)
+        flush = asyncio.create_task(buffer.flush())
+        await asyncio.sleep(0.05)
+        assert not flush.done() and channel.published == []
+        channel.gate.set()
+        await asyncio.wait_for(flush, timeout=10)
+        assert len(channel.published) == 1 and faust_compat.sending(buffer) == 0
+    finally:
+        channel.gate.set()
+        await buffer.stop()
