@@ -4,8 +4,9 @@ faust 0.15 can skip records and commit past them, seen here after a worker
 restart: the fetcher delivers before the seek to the committed offsets, a
 jump in a partition's offsets is booked as a gap of compacted-away records
 and acknowledged, and a run of acknowledged offsets that starts one past the
-committed offset is committed over the record in between. The hotspot agent
-guards its counts the same way (``streams.hotspots.agents``).
+committed offset is committed over the record in between. The hotspot and
+video agents, which must not apply a record past a gap, wait at it instead
+(``streams.ordered``).
 
 The check keeps, per source partition, the next offset the agent expects
 (in memory: control, not state; at first the committed offset). A batch

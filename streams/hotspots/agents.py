@@ -6,15 +6,22 @@ table update per window per batch, and publishes each closed window to
 ``hotspots``. The table ``hotspot_counts`` is co-partitioned with its sources:
 every key starts with its source topic and partition, and is written to the
 changelog partition of that source partition.
+
+Each source partition's records are counted once, in offset order, with none
+skipped (:class:`streams.ordered.InOrder`): a source's watermark closes its
+windows, so a record skipped would be missing from a published window for
+good. The next offset expected is written after the counts it covers; what
+follows a gap waits, and the partition is sought back to the gap with a seek
+that holds against records fetched before it, again on a timer while the gap
+stays open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import faust
@@ -28,17 +35,18 @@ from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.hotspots import windows
 from streams.intake.validate import RawMessage, validate_batch
+from streams.ordered import InOrder
 
 BATCH_MAX_EVENTS = 20_000
 BATCH_WITHIN_S = 0.5
 NO_CLOSE = 2**62
-RESEEK_S = 5.0
+RESEEK_S = 5.0  # how often a source still waiting at a gap is sought back again
 
 log = logging.getLogger(__name__)
 
 
 Source = tuple[str, int]  # (topic, partition): one ordered Kafka log
-Seek = Callable[..., Awaitable[None]]  # seek(topic=, partition=, offset=)
+Seek = Callable[..., Awaitable[Any]]  # seek(topic=, partition=, offset=) -> False if not ours
 
 
 def max_event_ms_by_source(accepted: list[tuple[RawMessage, dict]]) -> dict[Source, int]:
@@ -63,26 +71,33 @@ class HotspotCounter:
         dead_letters: dict[str, faust.TopicT],
         lateness_s: int,
         seek: Seek,
+        committed: Callable[[], Mapping[Source, int | None]] = dict,
     ) -> None:
         self.table = table
         self.out = out
         self.dead_letters = dead_letters
         self.lateness_s = lateness_s
-        self.seek = seek
         self.stats: dict[str, int] = defaultdict(int)
-        # control, not state: when each source last asked to be sought back (monotonic s)
-        self._sought: dict[tuple[Source, int], float] = {}
+        self.order = InOrder(table=table, seek=seek, stats=self.stats, committed=committed)
+        self.lock = asyncio.Lock()  # a batch and the timer's seeks back do not interleave
 
     async def process(self, events: Sequence[EventT]) -> None:
         """Validate, count and close windows for one batch of events."""
+        async with self.lock:
+            await self._process(events)
+
+    async def reseek_gaps(self) -> int:
+        """Seek back every source still waiting at a gap; return how many are waiting."""
+        async with self.lock:
+            return await self.order.reseek_gaps()
+
+    async def _process(self, events: Sequence[EventT]) -> None:
+        self.stats["events"] += len(events)
+        fresh, nexts = await self.order.take(events)
         last_event: dict[Source, EventT] = {}
-        by_source: dict[Source, list[EventT]] = defaultdict(list)
-        for event in events:
-            source = (event.message.topic, event.message.partition)
-            last_event[source] = event
-            by_source[source].append(event)
+        for event in fresh:
+            last_event[(event.message.topic, event.message.partition)] = event
         states = {src: self._state(src, e) for src, e in last_event.items()}
-        fresh, next_offsets = await self._in_order(by_source, states)
         messages = [RawMessage.from_event(e) for e in fresh]
         accepted, rejections = validate_batch(messages)
         await self._dead_letter(rejections)
@@ -101,7 +116,6 @@ class HotspotCounter:
         deltas, late = windows.count_new(
             windowed, counted_up_to={w: int(v["o"]) for w, v in stored.items()}, closed=closed
         )
-        self.stats["events"] += len(events)
         self.stats["rejected"] += len(rejections)
         self.stats["late"] += late
         by_window_source: dict[Source, list[windows.WindowDelta]] = defaultdict(list)
@@ -116,61 +130,20 @@ class HotspotCounter:
                 stored,
                 states[source],
                 max_event_ms.get(source),
-                next_offsets[source],
             )
-
-    async def _in_order(
-        self, by_source: dict[Source, list[EventT]], states: dict[Source, list]
-    ) -> tuple[list[EventT], dict[Source, int]]:
-        """One event per offset up to the first gap, per source; the next offset each expects."""
-        fresh: list[EventT] = []
-        next_offsets: dict[Source, int] = {}
-        for source, events in by_source.items():
-            taken, next_offsets[source] = windows.in_order(
-                (e.message.offset for e in events), next_offset=states[source][2]
-            )
-            first = {}
-            for event in events:
-                first.setdefault(event.message.offset, event)
-            fresh.extend(first[o] for o in taken)
-            waiting = sum(1 for o in first if o >= next_offsets[source])
-            if waiting:
-                await self._seek_back(source, next_offsets[source], min(first))
-            self.stats["deferred"] += waiting
-        return fresh, next_offsets
-
-    async def _seek_back(self, source: Source, offset: int, delivered_from: int) -> None:
-        """Ask for ``source`` to be delivered again from ``offset`` (at most every RESEEK_S).
-
-        A batch that starts past the offset the table expects means records the
-        table never counted were skipped: delivered past a gap, or committed
-        before their table writes were durable when a worker died. Reading
-        them again from the table's own offset makes the counts whole.
-        """
-        now = time.monotonic()
-        if now - self._sought.get((source, offset), -RESEEK_S) < RESEEK_S:
-            return
-        self._sought[(source, offset)] = now
-        log.warning(
-            "%s[%d]: delivery resumed at offset %d but the table expects %d; seeking back",
-            *source,
-            delivered_from,
-            offset,
-        )
-        self.stats["sought_back"] += 1
-        await self.seek(topic=source[0], partition=source[1], offset=offset)
+        # after the counts they cover, in the same changelog partitions
+        self.order.store(nexts)
 
     def _read(self, event: EventT, key: str) -> Any:
         with event_context(event):
             return self.table.get(key)
 
-    def _state(self, source: Source, event: EventT) -> list:
-        """``[watermark_ms, next_close_ms, next_offset or None]`` of one source."""
+    def _state(self, source: Source, event: EventT) -> list[int]:
+        """``[watermark_ms, next_close_ms]`` of one source."""
         state = self._read(event, windows.watermark_key(*source))
         if state is None:
-            return [-1, NO_CLOSE, None]
-        next_offset = state[2] if len(state) > 2 else None
-        return [int(state[0]), int(state[1]), next_offset]
+            return [-1, NO_CLOSE]
+        return [int(state[0]), int(state[1])]
 
     async def _apply(
         self,
@@ -178,11 +151,10 @@ class HotspotCounter:
         event: EventT,
         deltas: list[windows.WindowDelta],
         stored: dict[windows.WindowId, dict],
-        state: list,
+        state: list[int],
         max_event_ms: int | None,
-        next_offset: int,
     ) -> None:
-        wm_ms, next_close_ms, _ = state
+        wm_ms, next_close_ms = state
         lateness_ms = self.lateness_s * 1000
         wm_key = windows.watermark_key(*source)
         with event_context(event):
@@ -190,13 +162,13 @@ class HotspotCounter:
                 self.table[delta.window.encode()] = windows.merge(stored.get(delta.window), delta)
                 next_close_ms = min(next_close_ms, delta.window.end_ms + lateness_ms)
             new_wm = wm_ms if max_event_ms is None else max(wm_ms, max_event_ms)
-            if [new_wm, next_close_ms, next_offset] != state:
+            if [new_wm, next_close_ms] != state:
                 # the watermark is persisted before any window is deleted, so a
                 # restart never re-opens a window it has already published
-                self.table[wm_key] = [new_wm, next_close_ms, next_offset]
+                self.table[wm_key] = [new_wm, next_close_ms]
             if new_wm >= next_close_ms:
                 remaining = await self._close_windows(source, new_wm)
-                self.table[wm_key] = [new_wm, remaining, next_offset]
+                self.table[wm_key] = [new_wm, remaining]
 
     async def _close_windows(self, source: Source, wm_ms: int) -> int:
         """Publish and delete one source's closed windows; return its next close time (ms)."""
@@ -250,8 +222,10 @@ def register(app: faust.App, settings: Settings) -> HotspotCounter:
         "hotspot_counts", partitions=INCIDENT_PARTITIONS, key_type=str, value_type=None
     )
 
-    async def seek(*, topic: str, partition: int, offset: int) -> None:
-        await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
+    async def seek(*, topic: str, partition: int, offset: int) -> bool:
+        return await faust_compat.seek_and_hold(
+            app.consumer, topic=topic, partition=partition, offset=offset
+        )
 
     counter = HotspotCounter(
         table=table,
@@ -259,11 +233,19 @@ def register(app: faust.App, settings: Settings) -> HotspotCounter:
         dead_letters=dead_letters,
         lateness_s=settings.hotspot_lateness_s,
         seek=seek,
+        committed=lambda: faust_compat.committed_offsets(app.consumer),
     )
 
     @app.agent(sources, name="hotspots")
     async def count_hotspots(stream: faust.StreamT) -> None:
         async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
             await or_exit(lambda events=events: counter.process(events), what="hotspots")
+
+    @app.timer(RESEEK_S, name="hotspots-reseek")
+    async def reseek() -> None:
+        try:
+            await counter.reseek_gaps()
+        except Exception:  # a seek the consumer refused now is tried again next time
+            log.exception("hotspots: seeking back over a gap failed")
 
     return counter

@@ -5,12 +5,10 @@ log). One table value per (source, window size, window start) holds
 ``{"o": last_offset, "c": {"<cell>|<category>": count}}``, so a batch costs
 one table write per window it touches, not one per event.
 
-Counting is idempotent and in order: each source's watermark value also
-holds the next offset it expects, and a batch is cut where a gap opens
-(:func:`in_order`): records after a gap wait until the gap arrives, so
-windows only ever see a source's records in order. ``o`` is the highest
-offset of that source counted into the window; a redelivered record at or
-below it is skipped.
+Counting is idempotent: ``o`` is the highest offset of that source counted
+into the window, so a record redelivered at or below it is skipped. The agent
+hands this module each source's records in offset order with none skipped
+(``streams.ordered``).
 
 Each source's watermark (the highest event time it has shown) closes its
 windows: a window closes when ``window_end + lateness <= watermark``. Because
@@ -72,29 +70,6 @@ def source_prefix(topic: str, partition: int) -> str:
 def watermark_key(topic: str, partition: int) -> str:
     """Table key holding one source's watermark state."""
     return f"{source_prefix(topic, partition)}wm"
-
-
-def in_order(offsets: Iterable[int], *, next_offset: int | None) -> tuple[list[int], int]:
-    """The offsets of one source to process now, in order, and the next one expected.
-
-    Repeats within the batch are dropped. Offsets below ``next_offset`` are
-    redeliveries and are kept: each window's own ``o`` skips what it has
-    counted (it is written with its counts, atomically, which a separate
-    watermark key is not). Processing stops at the first missing offset at
-    or after ``next_offset``: what follows a gap waits until the gap is
-    delivered (the stall guard seeks back to it), so a window is never
-    counted, nor a watermark advanced, past records not yet seen. A source
-    seen for the first time starts at its lowest offset.
-    """
-    unique = sorted(set(offsets))
-    expected = unique[0] if next_offset is None and unique else next_offset
-    taken: list[int] = []
-    for offset in unique:
-        if offset > expected:
-            break
-        taken.append(offset)
-        expected = max(expected, offset + 1)
-    return taken, expected if expected is not None else 0
 
 
 def is_window_key(key: str) -> bool:

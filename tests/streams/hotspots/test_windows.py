@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import h3
-import pytest
 
 from streams.hotspots import windows
 from streams.intake.validate import RawMessage
@@ -115,21 +114,3 @@ def test_big_windows_are_split_into_stable_chunks():
     assert messages == windows.window_messages(
         window, dict(reversed(counts.items())), watermark_ms=T0_MS
     )
-
-
-@pytest.mark.parametrize(
-    ("offsets", "next_offset", "taken", "expected_next"),
-    [
-        ([5, 6, 7], None, [5, 6, 7], 8),  # first sight of a source
-        ([3, 4, 5, 6], 5, [3, 4, 5, 6], 7),  # 3 and 4 are redeliveries: windows skip them
-        ([5, 5, 6, 6], 5, [5, 6], 7),  # repeats within one batch
-        ([3, 3, 8], 5, [3], 5),  # a redelivery, then a gap
-        ([5, 6, 8, 9], 5, [5, 6], 7),  # 8 and 9 wait for 7
-        ([8, 9], 5, [], 5),  # a delivery that started past the gap
-        ([], 5, [], 5),
-    ],
-)
-def test_in_order_cuts_a_batch_to_the_run_that_continues_the_source(
-    offsets, next_offset, taken, expected_next
-):
-    assert windows.in_order(offsets, next_offset=next_offset) == (taken, expected_next)
