@@ -67,18 +67,20 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The suite in two parts at once (tests/conftest.py): the tests that start processes (broker,
-# PostgreSQL, workers, sqlmesh, Superset) one at a time, and the unit tests on the core that
-# leaves idle; the unit tests' report is printed after the other's
+# The suite as two pytest processes at once (tests/conftest.py): the tests that start processes
+# (broker, PostgreSQL, workers, sqlmesh, Superset) one at a time; beside them, on the core that
+# leaves idle, the unit tests and then the SQLMesh project's tests, with a sqlmesh cache of
+# their own; that process's report is printed after the other's
 test: setup lint
 	@mkdir -p logs
-	@$(VENV)/bin/python -m pytest --part units -p no:cacheprovider > logs/unit-tests.log 2>&1 & \
-	units=$$!; \
+	@CITYBRAIN_SQLMESH_CACHE_DIR=$(CURDIR)/.cache/sqlmesh-beside \
+	  $(VENV)/bin/python -m pytest --part units,models -p no:cacheprovider > logs/unit-tests.log 2>&1 & \
+	beside=$$!; \
 	$(VENV)/bin/python -m pytest --part processes; processes=$$?; \
-	wait $$units; units=$$?; \
-	echo "--- the unit tests, run meanwhile (logs/unit-tests.log):"; cat logs/unit-tests.log; \
-	echo "--- exit: processes part $$processes, unit part $$units"; \
-	[ $$processes -eq 0 ] && [ $$units -eq 0 ]
+	wait $$beside; beside=$$?; \
+	echo "--- the unit and model tests, run meanwhile (logs/unit-tests.log):"; cat logs/unit-tests.log; \
+	echo "--- exit: processes part $$processes, unit and model parts $$beside"; \
+	[ $$processes -eq 0 ] && [ $$beside -eq 0 ]
 
 clean:
 	rm -rf $(VENV) $(SUPERSET_VENV) $(TOOLS)

@@ -15,6 +15,8 @@ password by default). PostgreSQL cannot read Parquet: there ``landing.*`` and
 (:mod:`warehouse.pg_load`), so the DuckDB view statements run only on the
 ``duckdb`` gateway. The gateway variable ``sql_engine`` picks the spelling of
 the few expressions the engines write differently (``macros/dialect.py``).
+``CITYBRAIN_SQLMESH_CACHE_DIR`` moves SQLMesh's cache out of the project's
+``.cache`` (``make test`` gives each of its two pytest processes its own).
 Unit tests run on the same server (``sqlmesh --gateway postgres test``), each
 in its own temporary schema.
 """
@@ -63,6 +65,8 @@ config = Config(
         ),
     },
     default_gateway="duckdb",
+    # the project's .cache unless set: two sqlmesh processes at once (make test) need their own
+    cache_dir=os.environ.get("CITYBRAIN_SQLMESH_CACHE_DIR") or None,
     model_defaults=ModelDefaultsConfig(dialect="duckdb", start="2026-07-01", cron="@hourly"),
     before_all=[
         duckdb_only(statement)

@@ -9,14 +9,18 @@ The ``postgres`` fixture is the same for PostgreSQL: a throwaway server
 (:class:`warehouse.postgres.TempPostgres`) or a failure saying that
 ``make setup`` installs it.
 
-``make test`` runs the suite in two parts at once (``--part``): the tests
-that start processes (a broker, PostgreSQL, workers, sqlmesh, Superset) one
-at a time, as a plain ``pytest`` runs them, and the unit tests beside them on
-the core a serial run leaves idle.
+``make test`` runs the suite as two pytest processes at once (``--part``):
+the tests that start processes (a broker, PostgreSQL, workers, sqlmesh,
+Superset) one at a time, as a plain ``pytest`` runs them; and beside them, on
+the core a serial run leaves idle, the unit tests and then the SQLMesh
+project's tests (``tests/models``: sqlmesh and PostgreSQL, no broker), with a
+SQLMesh cache of their own (``CITYBRAIN_SQLMESH_CACHE_DIR``) so the two
+processes' sqlmesh runs never write the same cache.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -34,11 +38,11 @@ from warehouse.postgres import PgConnection, PostgresMissing, TempPostgres
 hypothesis.settings.register_profile("citybrain", deadline=None)
 hypothesis.settings.load_profile("citybrain")
 
-# fixtures that start servers, and the SQLMesh project's tests (sqlmesh writes the project's
-# .cache): the "processes" part
+# fixtures that start servers: the "processes" part; the SQLMesh project's own tests, which
+# start sqlmesh and PostgreSQL but neither a broker nor a worker: the "models" part
 PROCESS_FIXTURES = frozenset({"kafka", "postgres"})
-PROCESS_PATHS = ("tests/models/",)
-PARTS = ("all", "processes", "units")
+MODELS_PATH = "tests/models/"
+PARTS = ("processes", "models", "units")
 
 
 def starts_processes(item: pytest.Item) -> bool:
@@ -46,18 +50,33 @@ def starts_processes(item: pytest.Item) -> bool:
     return bool(
         item.get_closest_marker("integration")
         or PROCESS_FIXTURES & set(item.fixturenames)
-        or item.nodeid.startswith(PROCESS_PATHS)
+        or item.nodeid.startswith(MODELS_PATH)
     )
 
 
+def part_of(item: pytest.Item) -> str:
+    """The ``--part`` a test belongs to."""
+    if item.nodeid.startswith(MODELS_PATH):
+        return "models"
+    return "processes" if starts_processes(item) else "units"
+
+
+def parts(value: str) -> frozenset[str]:
+    """``--part``'s value: ``all``, or a comma-separated list of PARTS."""
+    names = frozenset(value.split(","))
+    if value == "all":
+        return frozenset(PARTS)
+    if not names or not names <= set(PARTS):
+        raise argparse.ArgumentTypeError(f"expected all or some of {','.join(PARTS)}: {value!r}")
+    return names
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With ``--part processes`` or ``--part units``, deselect the other part."""
-    part = config.getoption("part")
-    if part == "all":
-        return
+    """With ``--part``, deselect the tests of the other parts."""
+    wanted = config.getoption("part")
     keep, drop = [], []
     for item in items:
-        (keep if starts_processes(item) == (part == "processes") else drop).append(item)
+        (keep if part_of(item) in wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -72,10 +91,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addoption(
         "--part",
-        choices=PARTS,
+        type=parts,
         default="all",
-        help="only the tests that start processes (broker, PostgreSQL, workers, sqlmesh, "
-        "Superset), or only the others; make test runs the two at once",
+        help="only some parts, comma-separated: processes (tests that start a broker, workers, "
+        "Superset or PostgreSQL), models (the SQLMesh project's tests), units (the rest); "
+        "make test runs processes beside units,models",
     )
 
 
