@@ -7,7 +7,10 @@ event current, so writes made for partition P go to changelog partition P and
 the table stays co-partitioned with its source topic. The consumer accessors
 serve ``streams.stalls``, which watches faust's commit bookkeeping, and
 :func:`complete_producer_flush` makes the flush before each offset commit
-complete, so table changelog writes are in Kafka before their offsets commit.
+complete, so table changelog writes are in Kafka before their offsets commit;
+and :func:`hold_commits_at_gaps` keeps each commit at or before the first
+record an in-order check (``streams.ordered``, ``streams.cases.continuity``)
+still misses.
 
 :func:`seek_and_hold` must survive faust's fetch loop: after delivering each
 record the loop writes the record's offset as the partition's read offset,
@@ -29,9 +32,9 @@ import asyncio
 import logging
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from faust.exceptions import ConsumerNotStarted
 from faust.streams import _current_event
@@ -250,3 +253,70 @@ def complete_producer_flush() -> None:
     flush.citybrain_complete = True  # type: ignore[attr-defined]
     ProducerBuffer._send_pending = _send_pending  # type: ignore[method-assign]
     ProducerBuffer.flush = flush  # type: ignore[method-assign]
+
+
+class GapTracker(Protocol):
+    """An in-order check: the first offset still missing per source, and a way to start over."""
+
+    gaps: Mapping[tuple[str, int], int]
+
+    def forget(self) -> None: ...
+
+
+def commit_hold(consumer: ConsumerT, tp: TP) -> int | None:
+    """The first offset of ``tp`` a stage of this consumer's app still waits for, or None."""
+    holds = [
+        gap
+        for tracker in getattr(consumer.app, "citybrain_gap_trackers", ())
+        if (gap := tracker.gaps.get((tp.topic, tp.partition))) is not None
+    ]
+    return min(holds, default=None)
+
+
+def hold_commits_at_gaps(app: Any, tracker: GapTracker) -> None:
+    """Never commit a partition past an offset ``tracker`` still misses; forget it on reassignment.
+
+    faust books a jump in a partition's offsets as acknowledged, so without
+    this its commits pass a record an agent never saw: a worker killed, or a
+    partition handed to another worker, before the seek back brings it round
+    left it out for good. Held at the gap, the partition's next owner reads
+    from there. The tracker starts over on every new assignment: faust then
+    reads each partition from its committed offset, which the hold kept at or
+    before every gap.
+    """
+    holds_commits()
+    app.__dict__.setdefault("citybrain_gap_trackers", []).append(tracker)
+
+    async def on_assigned(*args: Any, **kwargs: Any) -> None:
+        tracker.forget()
+
+    app.on_partitions_assigned.connect(on_assigned)
+
+
+def holds_commits() -> None:
+    """Make faust's next commit offset stop at :func:`commit_hold` (idempotent)."""
+    from faust.transport.consumer import Consumer
+
+    if getattr(Consumer._new_offset, "citybrain_holds", False):
+        return
+    new_offset = Consumer._new_offset
+
+    def _new_offset(self: Any, tp: TP) -> int | None:
+        hold = commit_hold(self, tp)
+        if hold is None:
+            return new_offset(self, tp)
+        committed = self._committed_offset.get(tp)
+        if committed is not None and hold <= committed:
+            return None
+        offset = new_offset(self, tp)
+        if offset is None or offset <= hold:
+            return offset
+        # faust took hold..offset-1 off its ack list: put them back for a later commit
+        past = set(range(hold, offset))
+        acked = self._acked[tp]
+        acked[:] = sorted(set(acked) | past)
+        self._acked_index[tp].update(past)
+        return hold
+
+    _new_offset.citybrain_holds = True  # type: ignore[attr-defined]
+    Consumer._new_offset = _new_offset  # type: ignore[method-assign]

@@ -17,6 +17,8 @@ The seek given to :class:`InOrder` should hold until the records from the
 gap come round again (``faust_compat.seek_and_hold``): a stage that waits at
 a gap needs exactly those. Stages that apply records past a gap at once (the
 case engine) use faust's plain seek.
+While a gap is open the partition's commits stop at it
+(``faust_compat.hold_commits_at_gaps``), so consumer lag shows the wait.
 Records below the expected offset were applied before and are dropped.
 A source seen for the first time starts at its committed offset, or at the
 lowest offset delivered when nothing was committed yet.
@@ -132,6 +134,11 @@ class InOrder:
         for source, (event, after) in nexts.items():
             with event_context(event):
                 self.table[next_key(source)] = after
+
+    def forget(self) -> None:
+        """Start over (a new assignment): gaps are found again from the table's next offsets."""
+        self.gaps.clear()
+        self._sought.clear()
 
     async def reseek_gaps(self) -> int:
         """Seek back every source whose gap is still open; return how many are open."""

@@ -16,7 +16,10 @@ partition is sought back to the first missing offset, at most once every
 ``reseek_s`` for the same offset, until the gap is filled: by the next batch
 of that partition, or by :meth:`Continuity.reseek_gaps` on a timer when no
 batch comes (faust's own seek to the committed offsets after a table
-recovery can undo a seek made before it).
+recovery can undo a seek made before it). Until then the partition's commits
+stop at the first missing offset (``faust_compat.hold_commits_at_gaps``): the
+check lives in memory, so a worker killed, or a partition handed to another
+worker, before the gap fills must leave the next owner reading from there.
 """
 
 from __future__ import annotations
@@ -89,6 +92,12 @@ class Continuity:
             else:
                 self.gaps.pop(source, None)
 
+    def forget(self) -> None:
+        """Start over (a new assignment): faust reads every partition from its committed offset."""
+        self.next.clear()
+        self.gaps.clear()
+        self._sought.clear()
+
     async def reseek_gaps(self) -> int:
         """Seek back every partition whose gap is still open; return how many are open."""
         for source, offset in list(self.gaps.items()):
@@ -122,4 +131,6 @@ def for_app(app: Any, stats: dict[str, int]) -> Continuity:
     async def seek(*, topic: str, partition: int, offset: int) -> None:
         await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
 
-    return Continuity(committed=committed, seek=seek, stats=stats)
+    continuity = Continuity(committed=committed, seek=seek, stats=stats)
+    faust_compat.hold_commits_at_gaps(app, continuity)
+    return continuity

@@ -235,6 +235,7 @@ def register(app: faust.App, settings: Settings) -> HotspotCounter:
         seek=seek,
         committed=lambda: faust_compat.committed_offsets(app.consumer),
     )
+    faust_compat.hold_commits_at_gaps(app, counter.order)
 
     @app.agent(sources, name="hotspots")
     async def count_hotspots(stream: faust.StreamT) -> None:

@@ -253,6 +253,8 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
         seek=seek,
         committed=lambda: faust_compat.committed_offsets(app.consumer),
     )
+    faust_compat.hold_commits_at_gaps(app, watch.detections_order)
+    faust_compat.hold_commits_at_gaps(app, watch.candidates_order)
 
     @app.agent(source, name="video_episodes")
     async def video_episodes(stream: faust.StreamT) -> None:

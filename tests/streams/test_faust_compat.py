@@ -184,3 +184,68 @@ async def test_a_flush_waits_for_the_message_the_buffer_took_but_has_not_sent():
     finally:
         channel.gate.set()
         await buffer.stop()
+
+
+class Gaps:
+    """An in-order check's view: the first offset still missing per source."""
+
+    def __init__(self, gaps: dict) -> None:
+        self.gaps, self.forgotten = dict(gaps), 0
+
+    def forget(self) -> None:
+        self.gaps.clear()
+        self.forgotten += 1
+
+
+def acks(consumer, tp: TP, offsets, *, committed: int) -> None:
+    consumer._committed_offset[tp] = committed
+    consumer._acked[tp] = list(offsets)
+    consumer._acked_index[tp] = set(offsets)
+
+
+def test_a_commit_stops_at_the_first_record_an_in_order_check_misses(consumer):
+    app, consumer = consumer
+    faust_compat.hold_commits_at_gaps(app, Gaps({("alerts", 1): 105}))
+    # 103-104 applied; 105-106 booked as acknowledged by faust, never seen; 107 applied
+    acks(consumer, ALERTS_1, [103, 104, 105, 106, 107], committed=103)
+    assert consumer._new_offset(ALERTS_1) == 105
+    assert consumer._acked[ALERTS_1] == [105, 106, 107]  # kept for when the gap fills
+    assert consumer._acked_index[ALERTS_1] >= {105, 106, 107}
+    consumer._committed_offset[ALERTS_1] = 105
+    assert consumer._new_offset(ALERTS_1) is None  # nothing past the gap while it is open
+    assert consumer._acked[ALERTS_1] == [105, 106, 107]
+
+
+def test_without_a_gap_or_on_another_partition_faust_commits_as_before(consumer):
+    app, consumer = consumer
+    faust_compat.hold_commits_at_gaps(app, Gaps({("alerts", 1): 105}))
+    acks(consumer, TP1, [10, 11, 12], committed=10)
+    assert consumer._new_offset(TP1) == 13
+    acks(consumer, ALERTS_1, [100, 101, 102], committed=100)
+    assert consumer._new_offset(ALERTS_1) == 103  # the gap lies ahead
+
+
+def test_the_lowest_gap_of_every_check_holds(consumer):
+    app, consumer = consumer
+    faust_compat.hold_commits_at_gaps(app, Gaps({("alerts", 1): 108}))
+    faust_compat.hold_commits_at_gaps(app, Gaps({("alerts", 1): 104, ("detections.video", 1): 3}))
+    acks(consumer, ALERTS_1, range(100, 110), committed=100)
+    assert consumer._new_offset(ALERTS_1) == 104
+
+
+async def test_a_new_assignment_makes_each_check_start_over(consumer):
+    app, _ = consumer
+    tracker = Gaps({("alerts", 1): 105})
+    faust_compat.hold_commits_at_gaps(app, tracker)
+    await app.on_partitions_assigned.send({ALERTS_1})
+    assert tracker.forgotten == 1 and tracker.gaps == {}
+
+
+async def test_the_case_engines_continuity_check_holds_the_commits_of_its_gaps(consumer):
+    app, consumer = consumer
+    continuity = for_app(app, {"skipped_offsets_sought_back": 0})
+    continuity.gaps[("alerts", 1)] = 105
+    acks(consumer, ALERTS_1, range(103, 110), committed=103)
+    assert consumer._new_offset(ALERTS_1) == 105
+    await app.on_partitions_assigned.send({ALERTS_1})
+    assert continuity.gaps == {} and continuity.next == {}
