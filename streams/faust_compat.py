@@ -256,11 +256,9 @@ def complete_producer_flush() -> None:
 
 
 class GapTracker(Protocol):
-    """An in-order check: the first offset still missing per source, and a way to start over."""
+    """An in-order check: the first offset it still misses, per source partition."""
 
     gaps: Mapping[tuple[str, int], int]
-
-    def forget(self) -> None: ...
 
 
 def commit_hold(consumer: ConsumerT, tp: TP) -> int | None:
@@ -274,23 +272,19 @@ def commit_hold(consumer: ConsumerT, tp: TP) -> int | None:
 
 
 def hold_commits_at_gaps(app: Any, tracker: GapTracker) -> None:
-    """Never commit a partition past an offset ``tracker`` still misses; forget it on reassignment.
+    """Never commit a partition past an offset ``tracker`` still misses.
 
     faust books a jump in a partition's offsets as acknowledged, so without
     this its commits pass a record an agent never saw: a worker killed, or a
     partition handed to another worker, before the seek back brings it round
     left it out for good. Held at the gap, the partition's next owner reads
-    from there. The tracker starts over on every new assignment: faust then
-    reads each partition from its committed offset, which the hold kept at or
-    before every gap.
+    from there. A tracker keeps its gaps across a rebalance: the records faust
+    drops for some agents while a rebalance suspends the flow are acknowledged
+    by the others and committed over, and only the next offset a tracker
+    still expects from before shows them missing.
     """
     holds_commits()
     app.__dict__.setdefault("citybrain_gap_trackers", []).append(tracker)
-
-    async def on_assigned(*args: Any, **kwargs: Any) -> None:
-        tracker.forget()
-
-    app.on_partitions_assigned.connect(on_assigned)
 
 
 def holds_commits() -> None:

@@ -135,11 +135,6 @@ class InOrder:
             with event_context(event):
                 self.table[next_key(source)] = after
 
-    def forget(self) -> None:
-        """Start over (a new assignment): gaps are found again from the table's next offsets."""
-        self.gaps.clear()
-        self._sought.clear()
-
     async def reseek_gaps(self) -> int:
         """Seek back every source whose gap is still open; return how many are open."""
         for source, offset in list(self.gaps.items()):

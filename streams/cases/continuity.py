@@ -92,12 +92,6 @@ class Continuity:
             else:
                 self.gaps.pop(source, None)
 
-    def forget(self) -> None:
-        """Start over (a new assignment): faust reads every partition from its committed offset."""
-        self.next.clear()
-        self.gaps.clear()
-        self._sought.clear()
-
     async def reseek_gaps(self) -> int:
         """Seek back every partition whose gap is still open; return how many are open."""
         for source, offset in list(self.gaps.items()):
