@@ -45,28 +45,21 @@ MODELS_PATH = "tests/models/"
 PARTS = ("processes", "models", "units")
 
 
-def starts_processes(item: pytest.Item) -> bool:
-    """True for a test that needs the machine to itself, more or less."""
-    return bool(
-        item.get_closest_marker("integration")
-        or PROCESS_FIXTURES & set(item.fixturenames)
-        or item.nodeid.startswith(MODELS_PATH)
-    )
-
-
 def part_of(item: pytest.Item) -> str:
-    """The ``--part`` a test belongs to."""
+    """The ``--part`` a test belongs to: models, processes (it starts servers) or units."""
     if item.nodeid.startswith(MODELS_PATH):
         return "models"
-    return "processes" if starts_processes(item) else "units"
+    if item.get_closest_marker("integration") or PROCESS_FIXTURES & set(item.fixturenames):
+        return "processes"
+    return "units"
 
 
 def parts(value: str) -> frozenset[str]:
     """``--part``'s value: ``all``, or a comma-separated list of PARTS."""
-    names = frozenset(value.split(","))
     if value == "all":
         return frozenset(PARTS)
-    if not names or not names <= set(PARTS):
+    names = frozenset(value.split(","))
+    if not names <= set(PARTS):
         raise argparse.ArgumentTypeError(f"expected all or some of {','.join(PARTS)}: {value!r}")
     return names
 
