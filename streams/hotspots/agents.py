@@ -35,12 +35,11 @@ from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.hotspots import windows
 from streams.intake.validate import RawMessage, validate_batch
-from streams.ordered import InOrder
+from streams.ordered import RESEEK_S, InOrder
 
 BATCH_MAX_EVENTS = 20_000
 BATCH_WITHIN_S = 0.5
 NO_CLOSE = 2**62
-RESEEK_S = 5.0  # how often a source still waiting at a gap is sought back again
 
 log = logging.getLogger(__name__)
 
