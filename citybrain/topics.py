@@ -130,13 +130,28 @@ def table_changelogs(app_id: str) -> tuple[TopicSpec, ...]:
             changelog(app_id, "case_retired"),
             3,  # co-partitioned with cases.commands
             compacted=True,
-            description="tombstones of retired cases, retirement clock per partition (changelog)",
+            description=(
+                "tombstones of retired cases, retirement clock and next command offset per "
+                "partition (changelog)"
+            ),
         ),
         TopicSpec(
             changelog(app_id, "case_dedup"),
             6,  # co-partitioned with cases.alerts-by-place
             compacted=True,
             description="open cases by category x H3 cell (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "case_intake_alerts"),
+            3,  # co-partitioned with alerts
+            compacted=True,
+            description="the case intake's next offset per alerts partition (table changelog)",
+        ),
+        TopicSpec(
+            changelog(app_id, "case_intake_reports"),
+            INCIDENT_PARTITIONS,  # co-partitioned with reports.citizen
+            compacted=True,
+            description="the case intake's next offset per report partition (table changelog)",
         ),
         TopicSpec(
             changelog(app_id, "vehicles"),

@@ -3,6 +3,7 @@
 Three agents and a timer, wired by :func:`register`::
 
     alerts, reports.citizen ─ cases-intake ─▶ cases.alerts-by-place   (keyed by place)
+                                     tables case_intake_alerts (3), case_intake_reports (6)
     cases.alerts-by-place ── cases-dedup ──▶ cases.commands           (report | link)
                                      table case_dedup (6 partitions)
     cases.commands ───────── cases-commands ▶ cases.events            (keyed by case id)
@@ -22,7 +23,10 @@ re-sends its outputs, and the ids inside them (command ids, ``event_id`` =
 table does not record was never sent, so it is decided afresh, in whatever
 order faust delivers it after a restart. Commands that arrive on a partition
 other than their case id's are forwarded to the right one. Records faust
-skips (it can, after a restart) are sought back: :mod:`streams.cases.continuity`.
+skips (it can, after a restart or around a rebalance) are sought back; each
+agent keeps its sources' next offsets in a table co-partitioned with them
+(the intake in its two tables, dedup in ``case_dedup``, commands in
+``case_retired``): :mod:`streams.cases.continuity`.
 Ended cases leave ``cases`` and ``case_history`` for a tombstone in
 ``case_retired`` after ``policy.retire_after_h`` of event time:
 :mod:`streams.cases.retirement`.
@@ -50,7 +54,7 @@ from citybrain.topics import spec
 from streams.cases import wire
 from streams.cases.clocks import due_mark
 from streams.cases.commands import command_from_dict
-from streams.cases.continuity import Continuity, for_app
+from streams.cases.continuity import Continuity, Nexts, for_app
 from streams.cases.grids import routing_from_reference
 from streams.cases.journal import CaseJournal
 from streams.cases.places import PlaceIndex
@@ -126,10 +130,16 @@ class CaseAgents:
         for m in messages:
             await self.topics[m.topic].send(key=m.key.encode(), value=orjson.dumps(m.value))
 
-    async def in_order(self, events: Sequence[EventT]) -> None:
+    async def in_order(self, events: Sequence[EventT]) -> Nexts:
         """Seek back over records faust skipped before this batch (see ``continuity``)."""
+        if self.continuity is None:
+            return {}
+        return await self.continuity.check(events)
+
+    def done(self, nexts: Nexts) -> None:
+        """Store the next offsets of a batch whose outputs are sent."""
         if self.continuity is not None:
-            await self.continuity.check(events)
+            self.continuity.store(nexts)
 
     async def intake(self, events: Sequence[EventT]) -> None:
         """Alerts and reports → signals on the place-keyed topic; bad alerts dead-lettered.
@@ -139,7 +149,7 @@ class CaseAgents:
         backlog of several partitions, and which signal of a place comes first
         decides which opens its case.
         """
-        await self.in_order(events)
+        nexts = await self.in_order(events)
         out: list[wire.Outgoing] = []
         signals: list[wire.Outgoing] = []
         for event in events:
@@ -170,6 +180,7 @@ class CaseAgents:
             signals.append(wire.Outgoing(wire.PLACES, key, {"type": "signal", "signal": signal}))
         signals.sort(key=lambda m: (m.value["signal"]["at"], m.value["signal"]["signal_id"]))
         await self.send_all(out + signals)
+        self.done(nexts)
 
     def _dead_letter(self, message: RawMessage, reason: str) -> wire.Outgoing:
         self.stats["alerts_rejected"] += 1
@@ -178,7 +189,7 @@ class CaseAgents:
 
     async def places(self, events: Sequence[EventT]) -> None:
         """Place signals in the dedup index; send report / link commands and index fan-out."""
-        await self.in_order(events)
+        nexts = await self.in_order(events)
         indexes: dict[int, tuple[PlaceIndex, EventT]] = {}
         out: list[wire.Outgoing] = []
         for event in events:
@@ -203,6 +214,7 @@ class CaseAgents:
                     self.dedup[key] = index.values[key]
         await self.flush()
         await self.send_all(out)
+        self.done(nexts)
 
     @staticmethod
     def _reader(table: faust.Table, event: EventT) -> Callable[[str], Any]:
@@ -214,7 +226,7 @@ class CaseAgents:
 
     async def commands(self, events: Sequence[EventT]) -> None:
         """Apply commands to cases; write the tables; then publish events and effects."""
-        await self.in_order(events)
+        nexts = await self.in_order(events)
         journals: dict[str, tuple[CaseJournal, EventT]] = {}
         clocks: dict[int, tuple[Retirement | None, EventT]] = {}
         out: list[wire.Outgoing] = []
@@ -257,6 +269,7 @@ class CaseAgents:
             self._retire(retirement, last)
         await self.flush()
         await self.send_all(out)
+        self.done(nexts)
 
     def _journal(self, case_id: str, event: EventT) -> CaseJournal:
         with event_context(event):
@@ -361,15 +374,23 @@ def declare(
         stats=defaultdict(int),
         retired=table("case_retired", spec(wire.COMMANDS).partitions),
     )
+    dedup = table("case_dedup", spec(wire.PLACES).partitions)
+    # where each agent keeps its sources' next offsets: a table co-partitioned with the source
+    offsets = {
+        wire.ALERTS: table("case_intake_alerts", spec(wire.ALERTS).partitions),
+        wire.REPORTS: table("case_intake_reports", spec(wire.REPORTS).partitions),
+        wire.PLACES: dedup,
+        wire.COMMANDS: engine.retired,
+    }
     agents = CaseAgents(
         app=app,
         engine=engine,
-        dedup=table("case_dedup", spec(wire.PLACES).partitions),
+        dedup=dedup,
         topics=topics,
         policy=policy,
         routing=routing,
         now=now,
-        continuity=for_app(app, engine.stats) if check_offsets else None,
+        continuity=for_app(app, engine.stats, offsets) if check_offsets else None,
     )
     sources = app.topic(wire.ALERTS, wire.REPORTS, key_serializer="raw", value_serializer="raw")
     app.agent(sources, name="cases-intake")(_batches(agents.intake, "cases intake"))

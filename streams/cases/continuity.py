@@ -8,18 +8,27 @@ committed offset is committed over the record in between. The hotspot and
 video agents, which must not apply a record past a gap, wait at it instead
 (``streams.ordered``).
 
-The check keeps, per source partition, the next offset the agent expects
-(in memory: control, not state; at first the committed offset). A batch
-moves it forward through contiguous offsets only. Records past a gap are
-processed anyway (every case agent is idempotent per record), and the
-partition is sought back to the first missing offset, at most once every
+The check keeps, per source partition, the next offset the agent expects.
+A batch moves it forward through contiguous offsets only. Where a table is
+given for the source's topic (one co-partitioned with it: same partition
+count), the agent stores the next offset there after the batch's outputs
+(:meth:`Continuity.store`, key ``streams.ordered.next_key``), so it follows the
+partition to whichever worker owns it next: faust drops a record for the
+agents it had not reached when a rebalance suspends the flow, the agents it
+reached acknowledge it and it is committed over, and the next owner,
+starting from the committed offset, would never know. Without a table (or
+before the first store) the check starts at the committed offset.
+
+Records past a gap are processed anyway (every case agent is idempotent per
+record), and the partition is sought back to the first missing offset, at most once every
 ``reseek_s`` for the same offset, until the gap is filled: by the next batch
 of that partition, or by :meth:`Continuity.reseek_gaps` on a timer when no
 batch comes (faust's own seek to the committed offsets after a table
 recovery can undo a seek made before it). Until then the partition's commits
 stop at the first missing offset (``faust_compat.hold_commits_at_gaps``): the
-check lives in memory, so a worker killed, or a partition handed to another
-worker, before the gap fills must leave the next owner reading from there.
+stored next offset stays at the gap too, so a worker killed, or a partition
+handed to another worker, before the gap fills leaves the next owner reading
+from there and seeking back to it.
 """
 
 from __future__ import annotations
@@ -33,11 +42,14 @@ from typing import Any
 from faust.types import EventT
 
 from streams import faust_compat
+from streams.faust_compat import event_context
+from streams.ordered import next_key
 
 RESEEK_S = 5.0
 
 Source = tuple[str, int]  # (topic, partition)
 Seek = Callable[..., Awaitable[None]]  # seek(topic=, partition=, offset=)
+Nexts = dict[Source, tuple[EventT, int]]  # (an event of the source, next offset expected)
 
 log = logging.getLogger(__name__)
 
@@ -67,30 +79,59 @@ class Continuity:
         committed: Callable[[], Mapping[Source, int | None]],
         seek: Seek,
         stats: dict[str, int],
+        tables: Mapping[str, Any] | None = None,
         reseek_s: float = RESEEK_S,
     ) -> None:
         self.committed = committed
         self.seek = seek
         self.stats = stats
+        self.tables = dict(tables or {})  # topic -> table holding its partitions' next offsets
         self.reseek_s = reseek_s
         self.next: dict[Source, int] = {}
         self.gaps: dict[Source, int] = {}  # first offset still missing, per source
         self._sought: dict[tuple[Source, int], float] = {}
 
-    async def check(self, events: Sequence[EventT]) -> None:
-        """Note the batch's offsets; seek back any partition with a gap before them."""
-        offsets: dict[Source, list[int]] = defaultdict(list)
+    async def check(self, events: Sequence[EventT]) -> Nexts:
+        """Note the batch's offsets; seek back any partition with a gap before them.
+
+        Returns what to pass to :meth:`store` once the batch's outputs are sent.
+        """
+        by_source: dict[Source, list[EventT]] = defaultdict(list)
         for event in events:
-            offsets[(event.message.topic, event.message.partition)].append(event.message.offset)
-        committed = self.committed() if any(s not in self.next for s in offsets) else {}
-        for source, seen in offsets.items():
-            expected = self.next.get(source, committed.get(source))
+            by_source[(event.message.topic, event.message.partition)].append(event)
+        committed: Mapping[Source, int | None] | None = None
+        nexts: Nexts = {}
+        for source, batch in by_source.items():
+            expected = self._stored(source, batch[0])
+            if expected is None:
+                expected = self.next.get(source)
+            if expected is None:
+                committed = self.committed() if committed is None else committed
+                expected = committed.get(source)
+            seen = [e.message.offset for e in batch]
             missing, self.next[source] = first_missing(seen, expected=expected)
+            nexts[source] = (batch[0], self.next[source])
             if missing is not None:
                 self.gaps[source] = missing
                 await self._seek_back(source, missing, min(seen))
             else:
                 self.gaps.pop(source, None)
+        return nexts
+
+    def store(self, nexts: Nexts) -> None:
+        """Write each source's next offset to its topic's table (in that partition's context)."""
+        for source, (event, after) in nexts.items():
+            table = self.tables.get(source[0])
+            if table is not None:
+                with event_context(event):
+                    table[next_key(source)] = after
+
+    def _stored(self, source: Source, event: EventT) -> int | None:
+        table = self.tables.get(source[0])
+        if table is None:
+            return None
+        with event_context(event):
+            return table.get(next_key(source))
 
     async def reseek_gaps(self) -> int:
         """Seek back every partition whose gap is still open; return how many are open."""
@@ -113,8 +154,12 @@ class Continuity:
         await self.seek(topic=source[0], partition=source[1], offset=offset)
 
 
-def for_app(app: Any, stats: dict[str, int]) -> Continuity:
-    """The continuity check of ``app``'s consumer (its committed offsets, its seeks)."""
+def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = None) -> Continuity:
+    """The continuity check of ``app``'s consumer (its committed offsets, its seeks).
+
+    ``tables`` maps a source topic to the table, co-partitioned with it, that
+    keeps its partitions' next offsets.
+    """
 
     def committed() -> dict:
         try:
@@ -125,6 +170,6 @@ def for_app(app: Any, stats: dict[str, int]) -> Continuity:
     async def seek(*, topic: str, partition: int, offset: int) -> None:
         await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
 
-    continuity = Continuity(committed=committed, seek=seek, stats=stats)
+    continuity = Continuity(committed=committed, seek=seek, stats=stats, tables=tables)
     faust_compat.hold_commits_at_gaps(app, continuity)
     return continuity

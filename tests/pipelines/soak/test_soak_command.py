@@ -28,6 +28,8 @@ TABLES = {
     "case_history",
     "case_dedup",
     "case_retired",
+    "case_intake_alerts",
+    "case_intake_reports",
 }
 
 

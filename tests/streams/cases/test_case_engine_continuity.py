@@ -3,12 +3,16 @@
 from types import SimpleNamespace
 
 from streams.cases.continuity import Continuity, first_missing
+from streams.ordered import next_key
+
+
+class Event(SimpleNamespace):  # tables read and write in an event's context (a weak reference)
+    pass
 
 
 def events(topic, partition, *offsets):
     return [
-        SimpleNamespace(message=SimpleNamespace(topic=topic, partition=partition, offset=o))
-        for o in offsets
+        Event(message=SimpleNamespace(topic=topic, partition=partition, offset=o)) for o in offsets
     ]
 
 
@@ -51,3 +55,51 @@ async def test_the_first_batch_after_a_restart_is_checked_against_the_committed_
     check = Continuity(committed=lambda: {("cases.commands", 2): 10}, seek=seek, stats=stats)
     await check.check(events("cases.commands", 2, 11, 12))  # record 10 never delivered
     assert sought == [10]
+
+
+async def test_the_next_offset_stored_in_a_table_follows_the_partition_to_its_next_owner():
+    # worker A took offsets 40-49 of reports.citizen[4]; faust dropped 50 for the intake
+    # around a rebalance and another agent's acknowledgement committed 52 for the partition
+    table = {}
+    stats = {"skipped_offsets_sought_back": 0}
+
+    async def no_seek(**where):
+        raise AssertionError(f"worker A sought {where}")
+
+    a = Continuity(
+        committed=lambda: {}, seek=no_seek, stats=stats, tables={"reports.citizen": table}
+    )
+    a.store(await a.check(events("reports.citizen", 4, *range(40, 50))))
+    assert table == {next_key(("reports.citizen", 4)): 50}
+
+    sought = []
+
+    async def seek(**where):
+        sought.append(where)
+
+    b = Continuity(
+        committed=lambda: {("reports.citizen", 4): 52},
+        seek=seek,
+        stats=stats,
+        tables={"reports.citizen": table},  # recovered from the changelog by worker B
+    )
+    nexts = await b.check(events("reports.citizen", 4, 52, 53))
+    assert sought == [{"topic": "reports.citizen", "partition": 4, "offset": 50}]
+    assert b.gaps == {("reports.citizen", 4): 50}  # commits stay held at 50
+    b.store(nexts)
+    assert table[next_key(("reports.citizen", 4))] == 50  # still at the gap, for a third owner
+    b.store(await b.check(events("reports.citizen", 4, 50, 51, 52, 53)))
+    assert b.gaps == {} and table[next_key(("reports.citizen", 4))] == 54
+
+
+async def test_sources_without_a_table_keep_their_next_offset_in_memory_only():
+    table = {}
+
+    async def seek(**where):
+        raise AssertionError(where)
+
+    stats = {"skipped_offsets_sought_back": 0}
+    check = Continuity(committed=dict, seek=seek, stats=stats, tables={"alerts": table})
+    check.store(await check.check(events("cases.commands", 0, 7, 8) + events("alerts", 1, 3)))
+    assert table == {next_key(("alerts", 1)): 4}
+    assert check.next == {("cases.commands", 0): 9, ("alerts", 1): 4}
