@@ -14,7 +14,8 @@ def settings(tmp_path, store: str):
 
 def test_every_table_of_the_worker_gets_small_rocksdb_buffers(tmp_path):
     app = stream_app(settings(tmp_path, "rocksdb://"))
-    assert len(app.tables) == 9  # hotspots, flood, vehicles, video 2, cases 4 (with case_retired)
+    # hotspots, flood, vehicles, video 2, cases 6 (with case_retired and the intake's two)
+    assert len(app.tables) == 11
     for name, table in app.tables.items():
         options = table.data.rocksdb_options  # the store the table will open
         assert options.write_buffer_size == ROCKSDB_OPTIONS["write_buffer_size"], name
