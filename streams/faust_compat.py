@@ -144,18 +144,31 @@ def sticky_seeks() -> None:
     Consumer.__init__ = __init__  # type: ignore[method-assign]
 
 
-async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> None:
+def _assigned(consumer: ConsumerT, tp: TP) -> bool:
+    try:
+        return tp in consumer.assignment()
+    except ConsumerNotStarted:
+        return False
+
+
+async def seek(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> bool:
     """Seek one partition so its records from ``offset`` on are delivered again.
 
     Exactly faust's seek: the next record faust delivers from before the seek
     moves the read offset on again. A hold :func:`seek_and_hold` put on the
-    partition ends.
+    partition ends. A partition no longer assigned to this worker is left
+    alone (False; the consumer would refuse the seek): its new owner reads it
+    from the committed offset and its own tables.
     """
     tp = TP(topic, partition)
+    if not _assigned(consumer, tp):
+        log.info("%s[%d]: not assigned here any more, not sought back", topic, partition)
+        return False
     read_offsets = consumer._read_offset
     if isinstance(read_offsets, ReadOffsets):
         read_offsets.release(tp)
     await consumer.seek(tp, offset)
+    return True
 
 
 async def seek_and_hold(consumer: ConsumerT, *, topic: str, partition: int, offset: int) -> bool:
@@ -167,11 +180,7 @@ async def seek_and_hold(consumer: ConsumerT, *, topic: str, partition: int, offs
     and its own table state.
     """
     tp = TP(topic, partition)
-    try:
-        assigned = tp in consumer.assignment()
-    except ConsumerNotStarted:
-        assigned = False
-    if not assigned:
+    if not _assigned(consumer, tp):
         log.info("%s[%d]: not assigned here any more, not sought back", topic, partition)
         return False
     read_offsets = consumer._read_offset

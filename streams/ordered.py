@@ -151,3 +151,28 @@ class InOrder:
         self.stats["sought_back"] += 1
         if await self.seek(topic=source[0], partition=source[1], offset=offset) is False:
             self.gaps.pop(source, None)  # not this worker's partition any more
+
+
+def reseek_timer(
+    app: Any, *, name: str, reseek: Callable[[], Awaitable[Any]]
+) -> Callable[[], Awaitable[None]]:
+    """Declare a timer on ``app`` that calls ``reseek`` every ``RESEEK_S`` outside rebalances.
+
+    ``reseek`` seeks back over the gaps still open (``InOrder.reseek_gaps``,
+    ``Continuity.reseek_gaps``). A seek the consumer refuses now (its
+    partition being handed over) is logged and tried again next time; it
+    never ends the timer. Returns the timer's function.
+    """
+
+    async def tick() -> None:
+        if app.rebalancing or getattr(app, "in_recovery", False):
+            return
+        try:
+            await reseek()
+        except Exception:
+            log.exception(
+                "%s: seeking back over a gap failed; trying again in %g s", name, RESEEK_S
+            )
+
+    app.timer(RESEEK_S, name=name)(tick)
+    return tick

@@ -68,6 +68,7 @@ from streams.cases.wire import partition_of
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.intake.validate import RawMessage, rejection
+from streams.ordered import reseek_timer
 
 BATCH_MAX_EVENTS = 5_000
 BATCH_WITHIN_S = 0.05  # three hops from alert to dispatch: keep each wait short
@@ -408,12 +409,7 @@ def declare(
             log.exception("cases: deadline check failed")
 
     if agents.continuity is not None:
-        continuity = agents.continuity
-
-        @app.timer(continuity.reseek_s, name="cases-reseek")
-        async def reseek() -> None:
-            if not (app.rebalancing or getattr(app, "in_recovery", False)):
-                await continuity.reseek_gaps()
+        reseek_timer(app, name="cases-reseek", reseek=agents.continuity.reseek_gaps)
 
     engine.stats["routed_cells"] = len(routing.cell_grids)
     return agents

@@ -43,12 +43,10 @@ from faust.types import EventT
 
 from streams import faust_compat
 from streams.faust_compat import event_context
-from streams.ordered import next_key
-
-RESEEK_S = 5.0
+from streams.ordered import RESEEK_S, next_key
 
 Source = tuple[str, int]  # (topic, partition)
-Seek = Callable[..., Awaitable[None]]  # seek(topic=, partition=, offset=)
+Seek = Callable[..., Awaitable[Any]]  # seek(topic=, partition=, offset=); False: not assigned
 Nexts = dict[Source, tuple[EventT, int]]  # (an event of the source, next offset expected)
 
 log = logging.getLogger(__name__)
@@ -151,7 +149,8 @@ class Continuity:
             delivered_from,
         )
         self.stats["skipped_offsets_sought_back"] += 1
-        await self.seek(topic=source[0], partition=source[1], offset=offset)
+        if await self.seek(topic=source[0], partition=source[1], offset=offset) is False:
+            self.gaps.pop(source, None)  # not this worker's partition any more
 
 
 def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = None) -> Continuity:
@@ -167,8 +166,10 @@ def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = 
         except Exception:  # no assignment yet: start from the first offset delivered
             return {}
 
-    async def seek(*, topic: str, partition: int, offset: int) -> None:
-        await faust_compat.seek(app.consumer, topic=topic, partition=partition, offset=offset)
+    async def seek(*, topic: str, partition: int, offset: int) -> bool:
+        return await faust_compat.seek(
+            app.consumer, topic=topic, partition=partition, offset=offset
+        )
 
     continuity = Continuity(committed=committed, seek=seek, stats=stats, tables=tables)
     faust_compat.hold_commits_at_gaps(app, continuity)

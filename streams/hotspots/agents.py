@@ -19,7 +19,6 @@ stays open.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -35,13 +34,11 @@ from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.hotspots import windows
 from streams.intake.validate import RawMessage, validate_batch
-from streams.ordered import RESEEK_S, InOrder
+from streams.ordered import InOrder, reseek_timer
 
 BATCH_MAX_EVENTS = 20_000
 BATCH_WITHIN_S = 0.5
 NO_CLOSE = 2**62
-
-log = logging.getLogger(__name__)
 
 
 Source = tuple[str, int]  # (topic, partition): one ordered Kafka log
@@ -241,11 +238,6 @@ def register(app: faust.App, settings: Settings) -> HotspotCounter:
         async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
             await or_exit(lambda events=events: counter.process(events), what="hotspots")
 
-    @app.timer(RESEEK_S, name="hotspots-reseek")
-    async def reseek() -> None:
-        try:
-            await counter.reseek_gaps()
-        except Exception:  # a seek the consumer refused now is tried again next time
-            log.exception("hotspots: seeking back over a gap failed")
+    reseek_timer(app, name="hotspots-reseek", reseek=counter.reseek_gaps)
 
     return counter

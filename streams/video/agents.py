@@ -55,7 +55,7 @@ from citybrain.topics import spec
 from streams import faust_compat
 from streams.faust_compat import event_context
 from streams.guard import or_exit
-from streams.ordered import RESEEK_S, InOrder, Seek
+from streams.ordered import InOrder, Seek, reseek_timer
 from streams.video.core import VideoRules
 from streams.video.episodes import OFFSET_FIELD
 from streams.video.places import place_key
@@ -116,6 +116,12 @@ class VideoWatch:
         self.candidates_order = InOrder(
             table=places, seek=seek, stats=self.stats, committed=committed
         )
+
+    async def reseek_gaps(self) -> int:
+        """Seek both stages back over the gaps still open; return how many are open."""
+        async with self.lock:
+            open_gaps = await self.detections_order.reseek_gaps()
+            return open_gaps + await self.candidates_order.reseek_gaps()
 
     def use(self, rules: VideoRules) -> None:
         """Judge with ``rules`` from now on."""
@@ -266,14 +272,7 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
         async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
             await or_exit(lambda events=events: watch.process_candidates(events), what="video")
 
-    @app.timer(RESEEK_S, name="video-reseek")
-    async def reseek() -> None:
-        async with watch.lock:
-            try:
-                await watch.detections_order.reseek_gaps()
-                await watch.candidates_order.reseek_gaps()
-            except Exception:  # a seek the consumer refused now is tried again next time
-                log.exception("video: seeking back over a gap failed")
+    reseek_timer(app, name="video-reseek", reseek=watch.reseek_gaps)
 
     return watch
 

@@ -144,6 +144,16 @@ async def test_a_video_seek_on_a_partition_assigned_elsewhere_does_nothing(consu
     assert consumer.sent == [] and not consumer._read_offset.held
 
 
+async def test_a_case_engine_seek_on_a_partition_assigned_elsewhere_drops_its_gap(consumer):
+    app, consumer = consumer
+    gone = dict(topic="alerts", partition=2, offset=3)
+    assert await faust_compat.seek(consumer, **gone) is False and consumer.sent == []
+    continuity = for_app(app, {"skipped_offsets_sought_back": 0})
+    continuity.gaps[("alerts", 2)] = 3  # seen while the partition was still ours
+    assert await continuity.reseek_gaps() == 0  # not ours: nothing left to wait for
+    assert continuity.gaps == {} and consumer.sent == []
+
+
 async def test_through_faust_seek_the_next_record_that_exists_still_ends_the_hold(consumer):
     """faust's seek writes the sought offset first; the hold keeps the read offset before it."""
     _, consumer = consumer

@@ -1,6 +1,9 @@
 """Which offsets of one source partition an agent may apply now."""
 
-from streams.ordered import in_order, is_next_key, next_key
+import faust
+from aiokafka.errors import IllegalStateError
+
+from streams.ordered import in_order, is_next_key, next_key, reseek_timer
 
 
 def test_contiguous_offsets_are_taken_and_the_next_one_is_expected():
@@ -27,3 +30,20 @@ def test_a_source_seen_first_starts_at_its_lowest_offset():
 def test_next_keys_cannot_be_a_contract_id():
     key = next_key(("detections.video", 3))
     assert is_next_key(key) and not is_next_key("CAM-0003") and key.endswith("video|3")
+
+
+async def test_the_reseek_timer_outlives_a_refused_seek_and_waits_out_rebalances():
+    app = faust.App("reseek-timer-test", broker="memory://", store="memory://")
+    calls = []
+
+    async def reseek():
+        calls.append(app.rebalancing)
+        raise IllegalStateError("No current assignment for partition TP(topic='alerts')")
+
+    tick = reseek_timer(app, name="test-reseek", reseek=reseek)
+    await tick()  # logged, not raised: the timer's loop goes on
+    app.rebalancing = True
+    await tick()
+    app.rebalancing = False
+    await tick()
+    assert calls == [False, False]
