@@ -68,18 +68,18 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/ruff format --check .
 
 # The suite as two pytest processes at once (tests/conftest.py): the tests that start processes
-# (broker, PostgreSQL, workers, sqlmesh, Superset) one at a time; beside them, on the core that
-# leaves idle, the unit tests and then the SQLMesh project's tests, with a sqlmesh cache of
-# their own; that process's report is printed after the other's
+# (broker, PostgreSQL, workers, sqlmesh) one at a time; beside them, on the core that leaves
+# idle, the unit tests, the SQLMesh project's tests and the Superset demo, with a sqlmesh cache
+# of their own; that process's report is printed after the other's
 test: setup lint
 	@mkdir -p logs
 	@CITYBRAIN_SQLMESH_CACHE_DIR=$(CURDIR)/.cache/sqlmesh-beside \
-	  $(VENV)/bin/python -m pytest --part units,models -p no:cacheprovider > logs/unit-tests.log 2>&1 & \
+	  $(VENV)/bin/python -m pytest --part units,models,superset -p no:cacheprovider > logs/unit-tests.log 2>&1 & \
 	beside=$$!; \
 	$(VENV)/bin/python -m pytest --part processes; processes=$$?; \
 	wait $$beside; beside=$$?; \
-	echo "--- the unit and model tests, run meanwhile (logs/unit-tests.log):"; cat logs/unit-tests.log; \
-	echo "--- exit: processes part $$processes, unit and model parts $$beside"; \
+	echo "--- the unit, model and Superset tests, run meanwhile (logs/unit-tests.log):"; cat logs/unit-tests.log; \
+	echo "--- exit: processes part $$processes, unit, model and Superset parts $$beside"; \
 	[ $$processes -eq 0 ] && [ $$beside -eq 0 ]
 
 clean:

@@ -10,12 +10,13 @@ The ``postgres`` fixture is the same for PostgreSQL: a throwaway server
 ``make setup`` installs it.
 
 ``make test`` runs the suite as two pytest processes at once (``--part``):
-the tests that start processes (a broker, PostgreSQL, workers, sqlmesh,
-Superset) one at a time, as a plain ``pytest`` runs them; and beside them, on
-the core a serial run leaves idle, the unit tests and then the SQLMesh
-project's tests (``tests/models``: sqlmesh and PostgreSQL, no broker), with a
-SQLMesh cache of their own (``CITYBRAIN_SQLMESH_CACHE_DIR``) so the two
-processes' sqlmesh runs never write the same cache.
+the tests that start processes (a broker, PostgreSQL, workers, sqlmesh) one at
+a time, as a plain ``pytest`` runs them; and beside them, on the core a serial
+run leaves idle, the unit tests, the SQLMesh project's tests (``tests/models``:
+sqlmesh and PostgreSQL, no broker) and the Superset demo (a broker, worker,
+sink, sqlmesh and Superset of its own, on free ports), with a SQLMesh cache of
+their own (``CITYBRAIN_SQLMESH_CACHE_DIR``) so the two processes' sqlmesh runs
+never write the same cache.
 """
 
 from __future__ import annotations
@@ -39,16 +40,21 @@ hypothesis.settings.register_profile("citybrain", deadline=None)
 hypothesis.settings.load_profile("citybrain")
 
 # fixtures that start servers: the "processes" part; the SQLMesh project's own tests, which
-# start sqlmesh and PostgreSQL but neither a broker nor a worker: the "models" part
+# start sqlmesh and PostgreSQL but neither a broker nor a worker: the "models" part; the
+# Superset demo (a broker, worker, sink and sqlmesh of its own, then Superset and Chromium,
+# all on free ports, never the session broker): the "superset" part
 PROCESS_FIXTURES = frozenset({"kafka", "postgres"})
 MODELS_PATH = "tests/models/"
-PARTS = ("processes", "models", "units")
+SUPERSET_PATH = "tests/dashboards/test_superset_e2e.py"
+PARTS = ("processes", "models", "superset", "units")
 
 
 def part_of(item: pytest.Item) -> str:
-    """The ``--part`` a test belongs to: models, processes (it starts servers) or units."""
+    """The ``--part`` a test belongs to: models, superset, processes (it starts servers), units."""
     if item.nodeid.startswith(MODELS_PATH):
         return "models"
+    if item.nodeid.startswith(SUPERSET_PATH):
+        return "superset"
     if item.get_closest_marker("integration") or PROCESS_FIXTURES & set(item.fixturenames):
         return "processes"
     return "units"
@@ -86,9 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--part",
         type=parts,
         default="all",
-        help="only some parts, comma-separated: processes (tests that start a broker, workers, "
-        "Superset or PostgreSQL), models (the SQLMesh project's tests), units (the rest); "
-        "make test runs processes beside units,models",
+        help="only some parts, comma-separated: processes (tests that start a broker, workers "
+        "or PostgreSQL), models (the SQLMesh project's tests), superset (the Superset demo), "
+        "units (the rest); make test runs processes beside units,models,superset",
     )
 
 
