@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import faust
 import orjson
 import pytest
 
@@ -345,3 +346,21 @@ async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine
     (refused,) = [v for _, v in p.sent[wire.REFUSALS] if v["command_id"] == "api-7"]
     assert refused["code"] == "retired"
     assert "not_registered" in refused["reason"]
+
+
+def test_each_case_source_keeps_its_next_offsets_in_a_table_of_its_partition_count(tmp_path):
+    # co-partitioned: the worker that owns a source partition owns that table partition too
+    export(build(scale=0.01), tmp_path / "reference")
+    settings = replace(
+        load({"HOME": str(tmp_path), "CITYBRAIN_REFERENCE_DIR": str(tmp_path / "reference")}),
+        store="memory://",
+        web_port=0,
+    )
+    app = faust.App(
+        "case-offsets-test", broker="kafka://127.0.0.1:9", store="memory://"
+    )  # not started
+    tables = cases.declare(app, settings).continuity.tables
+    assert set(tables) == {wire.ALERTS, wire.REPORTS, wire.PLACES, wire.COMMANDS}
+    for topic, table in tables.items():
+        assert table.partitions == spec(topic).partitions, topic
+    assert tables[wire.PLACES].name == "case_dedup" and tables[wire.COMMANDS].name == "case_retired"
