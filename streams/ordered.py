@@ -40,7 +40,7 @@ RESEEK_S = 5.0
 NEXT_KEY_PREFIX = "\x00next|"  # no id of the contracts starts with a control character
 
 Source = tuple[str, int]  # (topic, partition)
-Seek = Callable[..., Awaitable[Any]]  # seek(topic=, partition=, offset=)
+Seek = Callable[..., Awaitable[Any]]  # seek(topic=, partition=, offset=); False: not assigned
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,56 @@ def in_order(offsets: Iterable[int], *, expected: int | None) -> tuple[list[int]
     return taken, expected
 
 
-class InOrder:
+def stored_next(table: Any, source: Source, event: EventT) -> int | None:
+    """The next offset ``table`` holds for ``source`` (read in ``event``'s partition)."""
+    with event_context(event):
+        return table.get(next_key(source))
+
+
+def store_next(table: Any, source: Source, event: EventT, after: int) -> None:
+    """Write ``source``'s next offset to ``table``, in ``event``'s changelog partition."""
+    with event_context(event):
+        table[next_key(source)] = after
+
+
+class GapSeeker:
+    """The first offset each source partition still misses, sought back until it comes.
+
+    A gap is sought back at most every ``reseek_s`` for the same offset, and
+    again by :meth:`reseek_gaps` (on a timer: :func:`reseek_timer`) while it
+    stays open. A partition no longer assigned here (``seek`` returns False)
+    is its new owner's to seek: its gap is dropped. ``gaps`` is what
+    ``faust_compat.hold_commits_at_gaps`` holds commits at.
+    """
+
+    sought_stat = "sought_back"  # the counter in ``stats`` each seek back adds to
+
+    def __init__(self, *, seek: Seek, stats: dict[str, int], reseek_s: float = RESEEK_S) -> None:
+        self.seek = seek
+        self.stats = stats
+        self.reseek_s = reseek_s
+        self.gaps: dict[Source, int] = {}  # first offset still missing, per source (control)
+        self._sought: dict[tuple[Source, int], float] = {}
+
+    async def reseek_gaps(self) -> int:
+        """Seek back every source whose gap is still open; return how many are open."""
+        for source, offset in list(self.gaps.items()):
+            await self._seek_back(source, offset)
+        return len(self.gaps)
+
+    async def _seek_back(self, source: Source, offset: int) -> None:
+        now = time.monotonic()
+        if now - self._sought.get((source, offset), -self.reseek_s) < self.reseek_s:
+            return
+        self._sought = {k: v for k, v in self._sought.items() if k[0] != source}
+        self._sought[(source, offset)] = now
+        log.warning("%s[%d]: offset %d missing before later records; seeking back", *source, offset)
+        self.stats[self.sought_stat] += 1
+        if await self.seek(topic=source[0], partition=source[1], offset=offset) is False:
+            self.gaps.pop(source, None)  # not this worker's partition any more
+
+
+class InOrder(GapSeeker):
     """Cuts batches to the records each source partition may apply now; seeks back over gaps."""
 
     def __init__(
@@ -87,13 +136,9 @@ class InOrder:
         committed: Callable[[], Mapping[Source, int | None]] = dict,
         reseek_s: float = RESEEK_S,
     ) -> None:
+        super().__init__(seek=seek, stats=stats, reseek_s=reseek_s)
         self.table = table
-        self.seek = seek
-        self.stats = stats
         self.committed = committed
-        self.reseek_s = reseek_s
-        self.gaps: dict[Source, int] = {}  # first offset still missing, per source (control)
-        self._sought: dict[tuple[Source, int], float] = {}
 
     async def take(self, events: Sequence[EventT]) -> tuple[list[EventT], dict[Source, Any]]:
         """(the events to apply, in offset order per source; the next offsets to store).
@@ -110,9 +155,7 @@ class InOrder:
         nexts: dict[Source, Any] = {}
         committed: Mapping[Source, int | None] | None = None
         for source, by_offset in by_source.items():
-            some = next(iter(by_offset.values()))
-            with event_context(some):
-                expected = self.table.get(next_key(source))
+            expected = stored_next(self.table, source, next(iter(by_offset.values())))
             if expected is None:
                 committed = self.committed() if committed is None else committed
                 expected = committed.get(source)
@@ -132,25 +175,7 @@ class InOrder:
     def store(self, nexts: Mapping[Source, Any]) -> None:
         """Write each source's next offset (after the state of the records before it)."""
         for source, (event, after) in nexts.items():
-            with event_context(event):
-                self.table[next_key(source)] = after
-
-    async def reseek_gaps(self) -> int:
-        """Seek back every source whose gap is still open; return how many are open."""
-        for source, offset in list(self.gaps.items()):
-            await self._seek_back(source, offset)
-        return len(self.gaps)
-
-    async def _seek_back(self, source: Source, offset: int) -> None:
-        now = time.monotonic()
-        if now - self._sought.get((source, offset), -self.reseek_s) < self.reseek_s:
-            return
-        self._sought = {k: v for k, v in self._sought.items() if k[0] != source}
-        self._sought[(source, offset)] = now
-        log.warning("%s[%d]: offset %d missing before later records; seeking back", *source, offset)
-        self.stats["sought_back"] += 1
-        if await self.seek(topic=source[0], partition=source[1], offset=offset) is False:
-            self.gaps.pop(source, None)  # not this worker's partition any more
+            store_next(self.table, source, event, after)
 
 
 def reseek_timer(

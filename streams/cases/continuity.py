@@ -33,23 +33,16 @@ from there and seeking back to it.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from faust.types import EventT
 
 from streams import faust_compat
-from streams.faust_compat import event_context
-from streams.ordered import RESEEK_S, next_key
+from streams.ordered import RESEEK_S, GapSeeker, Seek, Source, store_next, stored_next
 
-Source = tuple[str, int]  # (topic, partition)
-Seek = Callable[..., Awaitable[Any]]  # seek(topic=, partition=, offset=); False: not assigned
 Nexts = dict[Source, tuple[EventT, int]]  # (an event of the source, next offset expected)
-
-log = logging.getLogger(__name__)
 
 
 def first_missing(offsets: Iterable[int], *, expected: int | None) -> tuple[int | None, int]:
@@ -68,8 +61,10 @@ def first_missing(offsets: Iterable[int], *, expected: int | None) -> tuple[int 
     return None, next_offset
 
 
-class Continuity:
+class Continuity(GapSeeker):
     """Tracks the next expected offset per source partition and seeks back over skips."""
+
+    sought_stat = "skipped_offsets_sought_back"
 
     def __init__(
         self,
@@ -80,14 +75,10 @@ class Continuity:
         tables: Mapping[str, Any] | None = None,
         reseek_s: float = RESEEK_S,
     ) -> None:
+        super().__init__(seek=seek, stats=stats, reseek_s=reseek_s)
         self.committed = committed
-        self.seek = seek
-        self.stats = stats
         self.tables = dict(tables or {})  # topic -> table holding its partitions' next offsets
-        self.reseek_s = reseek_s
         self.next: dict[Source, int] = {}
-        self.gaps: dict[Source, int] = {}  # first offset still missing, per source
-        self._sought: dict[tuple[Source, int], float] = {}
 
     async def check(self, events: Sequence[EventT]) -> Nexts:
         """Note the batch's offsets; seek back any partition with a gap before them.
@@ -100,7 +91,8 @@ class Continuity:
         committed: Mapping[Source, int | None] | None = None
         nexts: Nexts = {}
         for source, batch in by_source.items():
-            expected = self._stored(source, batch[0])
+            table = self.tables.get(source[0])
+            expected = None if table is None else stored_next(table, source, batch[0])
             if expected is None:
                 expected = self.next.get(source)
             if expected is None:
@@ -111,7 +103,7 @@ class Continuity:
             nexts[source] = (batch[0], self.next[source])
             if missing is not None:
                 self.gaps[source] = missing
-                await self._seek_back(source, missing, min(seen))
+                await self._seek_back(source, missing)
             else:
                 self.gaps.pop(source, None)
         return nexts
@@ -119,38 +111,8 @@ class Continuity:
     def store(self, nexts: Nexts) -> None:
         """Write each source's next offset to its topic's table (in that partition's context)."""
         for source, (event, after) in nexts.items():
-            table = self.tables.get(source[0])
-            if table is not None:
-                with event_context(event):
-                    table[next_key(source)] = after
-
-    def _stored(self, source: Source, event: EventT) -> int | None:
-        table = self.tables.get(source[0])
-        if table is None:
-            return None
-        with event_context(event):
-            return table.get(next_key(source))
-
-    async def reseek_gaps(self) -> int:
-        """Seek back every partition whose gap is still open; return how many are open."""
-        for source, offset in list(self.gaps.items()):
-            await self._seek_back(source, offset, self.next.get(source, offset))
-        return len(self.gaps)
-
-    async def _seek_back(self, source: Source, offset: int, delivered_from: int) -> None:
-        now = time.monotonic()
-        if now - self._sought.get((source, offset), -self.reseek_s) < self.reseek_s:
-            return
-        self._sought[(source, offset)] = now
-        log.warning(
-            "%s[%d]: records from offset %d were skipped (delivery at %d); seeking back",
-            *source,
-            offset,
-            delivered_from,
-        )
-        self.stats["skipped_offsets_sought_back"] += 1
-        if await self.seek(topic=source[0], partition=source[1], offset=offset) is False:
-            self.gaps.pop(source, None)  # not this worker's partition any more
+            if (table := self.tables.get(source[0])) is not None:
+                store_next(table, source, event, after)
 
 
 def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = None) -> Continuity:
