@@ -110,14 +110,19 @@ class Pipeline:
         return [v for _, v in self.sent.get(wire.EVENTS, [])]
 
 
-@pytest.fixture
-def engine_factory(tmp_path):
+def reference_settings(tmp_path):
+    """Settings with a small demo county's reference files and in-memory tables."""
     export(build(scale=0.01), tmp_path / "reference")
-    settings = replace(
+    return replace(
         load({"HOME": str(tmp_path), "CITYBRAIN_REFERENCE_DIR": str(tmp_path / "reference")}),
         store="memory://",
         web_port=0,
     )
+
+
+@pytest.fixture
+def engine_factory(tmp_path):
+    settings = reference_settings(tmp_path)
 
     def make(now=lambda: T0, policy=None):
         app = create_app(settings)
@@ -350,12 +355,7 @@ async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine
 
 def test_each_case_source_keeps_its_next_offsets_in_a_table_of_its_partition_count(tmp_path):
     # co-partitioned: the worker that owns a source partition owns that table partition too
-    export(build(scale=0.01), tmp_path / "reference")
-    settings = replace(
-        load({"HOME": str(tmp_path), "CITYBRAIN_REFERENCE_DIR": str(tmp_path / "reference")}),
-        store="memory://",
-        web_port=0,
-    )
+    settings = reference_settings(tmp_path)
     app = faust.App(
         "case-offsets-test", broker="kafka://127.0.0.1:9", store="memory://"
     )  # not started
