@@ -11,6 +11,6 @@ The engine around it: ``policy`` (what the engine does by itself), ``engine``
 ``places`` (alerts and reports placed in the dedup index), ``journal`` and
 ``outbox`` (one case's commands and what they send), ``clocks`` (deadline
 marks), ``grids`` (routing from the reference files), ``continuity`` (no
-skipped records), ``wire`` (topics) and ``agents`` (the faust wiring, and the
-``CaseEngine`` the HTTP API uses).
+skipped records), ``wire`` (topics), ``batches`` (each agent's work on a batch,
+and the ``CaseEngine`` the HTTP API uses) and ``agents`` (the faust wiring).
 """

@@ -24,6 +24,7 @@ from streams.cases import wire
 from streams.cases.commands import Command
 from streams.cases.engine import replay
 from streams.cases.policy import CasePolicy
+from streams.cases.wire import partition_of
 
 T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Asia/Shanghai
 VENDOR = (30.2540, 120.1692)
@@ -85,7 +86,7 @@ class Pipeline:
         if agent is None:
             return
         if partition is None:
-            partition = cases.partition_of(key, spec(topic).partitions)
+            partition = partition_of(key, spec(topic).partitions)
         original = agent.to_message
 
         def to_message(k, v, **kw):
@@ -212,7 +213,7 @@ async def test_commands_from_the_api_are_applied_refused_or_forwarded(engine_fac
     )
     accept = Command("api-2", "case-api", "accept", "li", "call_taker", T0)
     close = Command("api-3", "case-api", "close", "wang", "leader", T0)
-    right = cases.partition_of("case-api", 3)
+    right = partition_of("case-api", 3)
 
     async def scenario(p):
         await p.deliver(wire.COMMANDS, "case-api", orjson.dumps(report.to_dict()))
@@ -297,8 +298,8 @@ async def test_a_batch_places_its_signals_in_observation_order_not_partition_ord
 
 
 def same_partition_as(case_id, prefix):
-    want = cases.partition_of(case_id, 3)
-    return next(f"{prefix}{n}" for n in range(100) if cases.partition_of(f"{prefix}{n}", 3) == want)
+    want = partition_of(case_id, 3)
+    return next(f"{prefix}{n}" for n in range(100) if partition_of(f"{prefix}{n}", 3) == want)
 
 
 async def test_an_ended_case_is_retired_after_the_retention_in_event_time(engine_factory):
