@@ -58,6 +58,25 @@ CASE_SIGNALS_SQL = """
     WHERE command IN ('report', 'link')
     GROUP BY ALL
 """
+# Each case's signals and the one that opened it, for the grouping diagnosis
+# (pipelines.chaos.grouping): not a section, so no verdict rests on it.
+CASE_GROUPS_SQL = """
+    SELECT case_id,
+           to_json(list_sort(list(json_extract_string(payload_json, '$.signal_id'))))::VARCHAR
+               AS signal_ids,
+           max(json_extract_string(payload_json, '$.signal_id')) FILTER (command = 'report')
+               AS opened_by,
+           max(json_extract_string(payload_json, '$.source')) FILTER (command = 'report')
+               AS opener_source,
+           max(json_extract_string(payload_json, '$.signal.at')) FILTER (command = 'report')
+               AS opener_at
+    FROM landing.cases_events
+    WHERE command IN ('report', 'link')
+      AND json_extract_string(payload_json, '$.signal_id') IS NOT NULL  -- not a patrol's case
+    GROUP BY case_id
+"""
+CASE_GROUPS = "case_groups"
+CASE_GROUPS_TABLE = "landing.cases_events by case"
 ALERTS_SQL = "SELECT * EXCLUDE (_partition, _offset, _landed_at) FROM landing.alerts"
 
 
@@ -111,7 +130,7 @@ def extract(
     ``excluded`` maps a table (``landing.hotspots``, ``marts.x``) to further
     columns to leave out, each for a reason given where the map is defined.
     """
-    out: Outputs = {s: {} for s in SECTIONS}
+    out: Outputs = {s: {} for s in (*SECTIONS, CASE_GROUPS)}
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         for topic in landed_topics():
             view = view_name(topic)
@@ -125,4 +144,10 @@ def extract(
         out["cases"]["marts.case_state_by_case"] = _query(con, CASES_SQL)
         out["case_signals"]["landing.cases_events by signal"] = _query(con, CASE_SIGNALS_SQL)
         out["alerts"]["landing.alerts"] = _query(con, ALERTS_SQL)
+        out[CASE_GROUPS][CASE_GROUPS_TABLE] = _query(con, CASE_GROUPS_SQL)
     return out
+
+
+def case_groups(outputs: Outputs) -> list[str]:
+    """The case-group rows of ``outputs`` (none in a reference written before they were read)."""
+    return outputs.get(CASE_GROUPS, {}).get(CASE_GROUPS_TABLE, [])

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from citybrain.settings import Settings
 from pipelines.chaos.compare import compare, matched_apart_from
+from pipelines.chaos.grouping import grouping
 from pipelines.chaos.lineage import case_tables
-from pipelines.chaos.outputs import Outputs
+from pipelines.chaos.outputs import Outputs, case_groups
 from pipelines.chaos.plan import RunPlan, clean_plan, plan_run
 from pipelines.chaos.runner import RunFailed, run_once
 from pipelines.scenarios.demo_county import Scenario, build
@@ -31,6 +32,8 @@ def run_report(plan: RunPlan, reference: Outputs, outputs: Outputs, record) -> d
         "matched": all(d.matched for d in diffs.values()),
         # every output but the case tables, and each signal placed in exactly one case
         "matched_apart_from_case_grouping": matched_apart_from(diffs, case_tables()),
+        # how the grouping differed: whose signal opened a case, how far apart in event time
+        "case_grouping": grouping(case_groups(reference), case_groups(outputs)),
     }
 
 

@@ -34,6 +34,19 @@ def human_line(report: dict) -> str:
         f"run {report['run']} (seed {report['seed']}): {verdict} {sections}; "
         f"{len(report['kills'])} kills [{kills}]; broker restarts {restarts}; "
         f"unexpected exits {exits}; {report['timings_s'].get('total')}s"
+        + grouping_note(report.get("case_grouping"))
+    )
+
+
+def grouping_note(grouping: dict | None) -> str:
+    """How case grouping differed, when it did (``pipelines.chaos.grouping``)."""
+    if not grouping or not (grouping["other_opener"] or grouping["sets_only_in_run"]):
+        return ""
+    sources = ", ".join(f"{k} {v}" for k, v in grouping["opener_sources"].items())
+    return (
+        f"; case grouping: {grouping['other_opener']} of {grouping['signal_cases']} cases "
+        f"opened by another signal ({sources}; up to {grouping['opener_gap_min']['max']} min "
+        f"apart), {grouping['sets_only_in_run']} grouped otherwise"
     )
 
 

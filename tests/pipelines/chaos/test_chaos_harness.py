@@ -77,6 +77,7 @@ def assert_all_matched(report: dict, runs: int, kills: int) -> None:
         assert run["outputs"]["case_signals"]["status"] == "match", run["outputs"]["case_signals"]
         assert run["matched_apart_from_case_grouping"], json.dumps(differing(run), indent=1)
         assert run["matched"] or set(differing(run)) <= {"landing", "marts", "cases"}
+        assert run["case_grouping"]["signal_cases"] > 0  # the grouping diagnosis was read
     assert report["exit"] == (0 if report["all_matched"] else 1)
     assert report["all_matched_apart_from_case_grouping"]
 
