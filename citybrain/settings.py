@@ -30,6 +30,7 @@ the environment (see ``compose.yaml``). No secret lives here with a default.
 | CITYBRAIN_SWEEP_MAX_KMH | ``15`` | speed limit of a sanitation vehicle while sweeping, km/h |
 | CITYBRAIN_SWEEP_OVER_S | ``60`` | seconds above the sweeping limit before it is a breach |
 | CITYBRAIN_VIDEO_RULES | none: the defaults | video rule overrides, ``streams.video.rules`` |
+| CITYBRAIN_EVENT_TIME_ORDER_IDLE_S | none: arrival | cases in event-time order; path wait, s |
 | CITYBRAIN_PG_HOST / _PORT | ``127.0.0.1`` / ``5432`` | server of the ``postgres`` gateway |
 | CITYBRAIN_PG_DATABASE / _USER | ``citybrain`` / ``citybrain`` | its database and role |
 | CITYBRAIN_PG_PASSWORD | none: the PostgreSQL loader refuses to run | its password |
@@ -90,6 +91,7 @@ class Settings:
     http_max_requests_per_client: int = 256
     web_url: str | None = None
     api_peer_timeout_s: float = 10.0
+    event_time_order_idle_s: float | None = None
 
     @property
     def canonical_url(self) -> str:
@@ -196,4 +198,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ),
         web_url=env.get("CITYBRAIN_WEB_URL") or None,
         api_peer_timeout_s=_positive(env, "CITYBRAIN_API_PEER_TIMEOUT_S", 10.0),
+        event_time_order_idle_s=_positive(env, "CITYBRAIN_EVENT_TIME_ORDER_IDLE_S", 0.0)
+        if env.get("CITYBRAIN_EVENT_TIME_ORDER_IDLE_S")
+        else None,
     )

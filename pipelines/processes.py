@@ -36,6 +36,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CITYBRAIN_API_PEER_TIMEOUT_S": str(settings.api_peer_timeout_s),
         **({"CITYBRAIN_WEB_URL": settings.web_url} if settings.web_url else {}),
         **(
+            {"CITYBRAIN_EVENT_TIME_ORDER_IDLE_S": str(settings.event_time_order_idle_s)}
+            if settings.event_time_order_idle_s is not None
+            else {}
+        ),
+        **(
             {"CITYBRAIN_CASE_POLICY": str(settings.case_policy_path)}
             if settings.case_policy_path
             else {}

@@ -54,6 +54,10 @@ DEADLINE_CHECK_OFF_S = 10_000_000.0
 # partitions interleave, which differs between two clean runs. Chaos runs switch it off
 # (every camera's episodes alert on their own) until it decides by event time.
 SUPPRESSION_OFF = {"suppression": {"distance_m": 0.0, "same_cell": False, "open_s": 0.0}}
+# The case engine decides signals in event-time order (streams.progress), or case grouping
+# would follow the order the paths delivered them in. A path silent this long is no longer
+# waited for: longer than a killed worker takes to come back, so a kill never decides it.
+EVENT_TIME_ORDER_IDLE_S = 600.0
 
 
 class RunFailed(RuntimeError):
@@ -105,6 +109,7 @@ def run_settings(base: Settings, home: Path) -> Settings:
         sink_web_port=free_port(),
         case_policy_path=case_policy(base, home),
         video_rules_path=video_rules(base, home),
+        event_time_order_idle_s=EVENT_TIME_ORDER_IDLE_S,
     )
 
 
@@ -253,7 +258,8 @@ def finish_day(scenario: Scenario, settings: Settings, fleet: Fleet, record: Run
 
     try:
         settle()
-        asyncio.run(publish_tail(bootstrap, tail_messages(day_start + timedelta(days=1, hours=12))))
+        tail = tail_messages(day_start + timedelta(days=1, hours=12), every_source=True)
+        asyncio.run(publish_tail(bootstrap, tail))
         settle()
         asyncio.run(work_the_day(settings, scenario, bootstrap=bootstrap))
         settle()

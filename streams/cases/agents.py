@@ -51,6 +51,7 @@ from streams.cases import wire
 from streams.cases.batches import CaseAgents, CaseEngine
 from streams.cases.continuity import for_app
 from streams.cases.grids import routing_from_reference
+from streams.cases.ordering import EventTimeOrder
 from streams.cases.policy import CasePolicy
 from streams.cases.policy_file import load_policy
 from streams.cases.routing import RoutingTable
@@ -97,6 +98,7 @@ def declare(
             load_policy(settings.case_policy_path) if settings.case_policy_path else CasePolicy()
         )
     routing = routing or routing_from_reference(settings.reference_path)
+    idle_s = settings.event_time_order_idle_s
 
     def topic(name: str, **kw: Any) -> faust.TopicT:
         options = {"key_serializer": "raw", "value_serializer": "raw"} | kw
@@ -135,6 +137,8 @@ def declare(
         routing=routing,
         now=now,
         continuity=for_app(app, engine.stats, offsets) if check_offsets else None,
+        order=None if idle_s is None else EventTimeOrder(idle_s=idle_s),
+        intake_alerts=offsets[wire.ALERTS],
     )
     sources = app.topic(wire.ALERTS, wire.REPORTS, key_serializer="raw", value_serializer="raw")
     app.agent(sources, name="cases-intake")(_batches(agents.intake, "cases intake"))
@@ -153,6 +157,17 @@ def declare(
 
     if agents.continuity is not None:
         reseek_timer(app, name="cases-reseek", reseek=agents.continuity.reseek_gaps)
+
+    if idle_s is not None:
+
+        @app.timer(idle_s / 4, name="cases-progress")
+        async def heartbeat() -> None:  # dedup looks at its held signals when no path moves
+            if app.rebalancing or getattr(app, "in_recovery", False):
+                return
+            try:
+                await agents.heartbeat()
+            except Exception:  # the next tick sends them again
+                log.exception("cases: progress heartbeat failed")
 
     engine.stats["routed_cells"] = len(routing.cell_grids)
     return agents

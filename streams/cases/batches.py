@@ -23,11 +23,14 @@ from citybrain.contracts import decode
 from citybrain.contracts.alert import validate as validate_alert
 from citybrain.contracts.base import ContractViolation, decode_json_object
 from citybrain.topics import spec
+from streams import progress
 from streams.cases import wire
 from streams.cases.clocks import due_mark
 from streams.cases.commands import command_from_dict
 from streams.cases.continuity import Continuity, Nexts
+from streams.cases.holding import Hold
 from streams.cases.journal import CaseJournal
+from streams.cases.ordering import EventTimeOrder
 from streams.cases.places import PlaceIndex
 from streams.cases.policy import CasePolicy
 from streams.cases.retire_tables import apply_retirement
@@ -75,6 +78,8 @@ class CaseAgents:
         routing: RoutingTable,
         now: Callable[[], datetime],
         continuity: Continuity | None = None,
+        order: EventTimeOrder | None = None,
+        intake_alerts: faust.Table | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
@@ -84,6 +89,8 @@ class CaseAgents:
         self.routing = routing
         self.now = now
         self.continuity = continuity
+        self.order = order  # event-time order (streams.cases.ordering), None: arrival order
+        self.intake_alerts = intake_alerts  # upstream marks of the alerts partitions
         self.stats = engine.stats
         self.command_partitions = spec(wire.COMMANDS).partitions
 
@@ -94,13 +101,19 @@ class CaseAgents:
     async def send_all(self, messages: Sequence[wire.Outgoing]) -> None:
         """Produce ``messages`` in order (per key, order is kept)."""
         for m in messages:
-            await self.topics[m.topic].send(key=m.key.encode(), value=orjson.dumps(m.value))
+            await self.topics[m.topic].send(
+                key=m.key.encode(), value=orjson.dumps(m.value), partition=m.partition
+            )
 
     async def in_order(self, events: Sequence[EventT]) -> Nexts:
         """Seek back over records faust skipped before this batch (see ``continuity``)."""
         if self.continuity is None:
             return {}
         return await self.continuity.check(events)
+
+    def _gapped(self) -> set:
+        """Source partitions with a gap before this batch: they take no marks from it."""
+        return set() if self.continuity is None else set(self.continuity.gaps)
 
     def done(self, nexts: Nexts) -> None:
         """Store the next offsets of a batch whose outputs are sent."""
@@ -116,10 +129,19 @@ class CaseAgents:
         decides which opens its case.
         """
         nexts = await self.in_order(events)
+        gapped = self._gapped()
         out: list[wire.Outgoing] = []
         signals: list[wire.Outgoing] = []
+        upstream: dict[int, tuple[dict, EventT]] = {}  # alerts partition: its upstream marks
+        moved: set[tuple[str, int]] = set()
         for event in events:
             message = RawMessage.from_event(event)
+            if message.topic == wire.ALERTS and progress.is_progress(event.message.headers):
+                if self.order is not None and (wire.ALERTS, message.partition) not in gapped:
+                    self._upstream_marks(upstream, event)
+                    moved.add((wire.ALERTS, message.partition))
+                continue
+            raised_at = None
             if message.topic == wire.ALERTS:
                 try:
                     row = validate_alert(decode_json_object(message.value or b""))
@@ -135,18 +157,59 @@ class CaseAgents:
                     self.stats["alerts_ignored"] += 1
                     continue
                 signal = signal_from_alert(row)
+                raised_at = progress.raised_at(event.message.headers)
+                raised_at = progress.epoch_s(row["sent_at"]) if raised_at is None else raised_at
             else:
                 try:
                     signal = signal_from_report(decode(wire.REPORTS, message.value))
                 except Exception:  # dead-lettered with its reason by the hotspot agent
                     self.stats["reports_invalid"] += 1
                     continue
+                raised_at = progress.epoch_s(signal["at"])
+                if self.order is not None and (wire.REPORTS, message.partition) not in gapped:
+                    self.order.note_report(message.partition, raised_at)
+                    moved.add((wire.REPORTS, message.partition))
             self.stats[f"signals.{signal['source']}"] += 1
             key = place_key(category=signal["category"], cell=signal_cell(signal))
-            signals.append(wire.Outgoing(wire.PLACES, key, {"type": "signal", "signal": signal}))
+            doc = {"type": "signal", "signal": signal}
+            if self.order is not None:
+                doc["raised_at"] = raised_at
+            signals.append(wire.Outgoing(wire.PLACES, key, doc))
         signals.sort(key=lambda m: (m.value["signal"]["at"], m.value["signal"]["signal_id"]))
         await self.send_all(out + signals)
+        if self.order is not None and moved:
+            for partition, (value, last) in upstream.items():
+                with event_context(last):
+                    self.intake_alerts[progress.marks_key(partition)] = value
+            await self.flush()  # the signals are in Kafka before the marks that pass them
+            await self.send_all(self.order.messages(moved))
         self.done(nexts)
+
+    def _upstream_marks(self, upstream: dict, event: EventT) -> None:
+        """Merge a progress record on ``alerts`` into its partition's upstream marks."""
+        partition = event.message.partition
+        try:
+            marks = progress.marks_of(event.value)
+        except (ValueError, TypeError):
+            self.stats["progress_malformed"] += 1
+            return
+        if partition in upstream:  # an earlier record of this batch moved them already
+            value = upstream[partition][0]
+
+            def read(key: str) -> dict:
+                return value
+
+        else:
+            read = self._reader(self.intake_alerts, event)
+        upstream[partition] = (self.order.alerts_marks(partition, read, marks), event)
+
+    async def heartbeat(self) -> int:
+        """Re-send the intake's marks, so dedup looks at its held signals; return how many."""
+        if self.order is None:
+            return 0
+        messages = self.order.messages()
+        await self.send_all(messages)
+        return len(messages)
 
     def _dead_letter(self, message: RawMessage, reason: str) -> wire.Outgoing:
         self.stats["alerts_rejected"] += 1
@@ -156,7 +219,9 @@ class CaseAgents:
     async def places(self, events: Sequence[EventT]) -> None:
         """Place signals in the dedup index; send report / link commands and index fan-out."""
         nexts = await self.in_order(events)
+        gapped = self._gapped()
         indexes: dict[int, tuple[PlaceIndex, EventT]] = {}
+        holds: dict[int, Hold] = {}
         out: list[wire.Outgoing] = []
         for event in events:
             partition = event.message.partition
@@ -166,18 +231,36 @@ class CaseAgents:
                     read, policy=self.policy, routing=self.routing, counts=self.stats
                 )
                 indexes[partition] = (index, event)
+                if self.order is not None:
+                    holds[partition] = self.order.hold(read, partition)
             index = indexes[partition][0]
             indexes[partition] = (index, event)
             try:
                 doc = orjson.loads(event.value)
-                out += index.handle(doc, kafka_key=bytes(event.key or b"").decode())
+                kafka_key = bytes(event.key or b"").decode()
+                if self.order is not None and self.order.take(
+                    holds[partition],
+                    partition,
+                    doc,
+                    kafka_key=kafka_key,
+                    gapped=(wire.PLACES, partition) in gapped,
+                ):
+                    continue
+                out += index.handle(doc, kafka_key=kafka_key)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 self.stats["place_messages_malformed"] += 1
                 log.warning("cases: malformed message on %s: %r", wire.PLACES, exc)
-        for index, last in indexes.values():
+        for partition, hold in holds.items():
+            out += self.order.release(hold, partition, indexes[partition][0])
+        if self.order is not None:
+            self.stats["signals_held"] = self.order.count_held(holds)
+        for partition, (index, last) in indexes.items():
             with event_context(last):
                 for key in sorted(index.dirty):
                     self.dedup[key] = index.values[key]
+                if partition in holds:
+                    for key, value in self.order.table_items(holds[partition], partition).items():
+                        self.dedup[key] = value
         await self.flush()
         await self.send_all(out)
         self.done(nexts)

@@ -32,11 +32,15 @@ def partition_of(case_id: str, partitions: int) -> int:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to produce: topic, key (a str, sent as UTF-8) and a JSON value."""
+    """One message to produce: topic, key (a str, sent as UTF-8), a JSON value, a partition.
+
+    ``partition`` None: the key's (Kafka's default partitioner).
+    """
 
     topic: str
     key: str
     value: dict[str, Any]
+    partition: int | None = None
 
 
 class JsonOrBytesOut(Codec):

@@ -53,6 +53,7 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
+from streams import progress
 from streams.faust_compat import committed_offsets, event_context
 from streams.flood import feed, watch
 from streams.flood.lifecycle import Policy
@@ -97,6 +98,7 @@ class FloodWatch:
         stations: Mapping[str, StationConfig],
         cameras: Sequence[Mapping[str, Any]] = (),
         policy: Policy = DEFAULT_POLICY,
+        event_time_order: bool = False,
     ) -> None:
         self.app = app
         self.table = table
@@ -107,6 +109,7 @@ class FloodWatch:
         self.stats: dict[str, int] = defaultdict(int)
         self.next_offset: dict[int, int] = {}  # per source partition: next offset to process
         self.lock = asyncio.Lock()
+        self.progress = progress.Emitter("flood", hydro.TOPIC, out, on=event_time_order)
 
     async def process(self, events: Sequence[EventT]) -> None:
         """Apply one batch of ``hydro.readings`` events, publish, then store."""
@@ -115,12 +118,15 @@ class FloodWatch:
             after: dict[str, Any] = {}
             last: dict[str, EventT] = {}
             messages: list[dict[str, Any]] = []
+            raised: list[float] = []  # when each message was raised: its reading's time
             for event in events:
                 try:
                     row = decode(hydro.TOPIC, event.value)
                 except ContractViolation:
                     self.stats["invalid"] += 1
                     continue
+                at_s = row["event_at"].timestamp()
+                self.progress.note(event.message.partition, at_s)
                 station = self.stations.get(row["station_id"])
                 if station is None:
                     self.stats["unknown_station"] += 1
@@ -140,8 +146,10 @@ class FloodWatch:
                 )
                 after[key], last[key] = applied.value, event
                 messages += applied.messages
+                raised += [at_s] * len(applied.messages)
                 self.stats[str(applied.outcome)] += 1
-            await self._publish(messages)
+            await self._publish(messages, raised)
+            await self.progress.send()
             for key, event in last.items():
                 if after[key] is not before[key]:
                     with event_context(event):
@@ -217,9 +225,23 @@ class FloodWatch:
         )
         return faust.Event(self.app, None, None, None, message)
 
-    async def _publish(self, messages: list[dict[str, Any]]) -> None:
-        """Send to ``alerts`` (keyed by ``message_key``); return once Kafka has them all."""
-        futures = [await self.out.send(key=message_key(m), value=encode_row(m)) for m in messages]
+    async def _publish(
+        self, messages: list[dict[str, Any]], raised: Sequence[float | None] = ()
+    ) -> None:
+        """Send to ``alerts`` (keyed by ``message_key``); return once Kafka has them all.
+
+        ``raised``: per message, the event time it was raised at (a header when
+        event-time order is on; a silence message has none).
+        """
+        raised = list(raised) or [None] * len(messages)
+        futures = [
+            await self.out.send(
+                key=message_key(m),
+                value=encode_row(m),
+                **self.progress.options(at_s),
+            )
+            for m, at_s in zip(messages, raised, strict=True)
+        ]
         await asyncio.gather(*futures)
         self.stats["messages"] += len(messages)
 
@@ -241,6 +263,7 @@ def build(app: faust.App, settings: Settings, *, policy: Policy = DEFAULT_POLICY
         stations=load_stations(read_table(settings.reference_path, "stations")),
         cameras=read_table(settings.reference_path, "cameras"),
         policy=policy,
+        event_time_order=settings.event_time_order_idle_s is not None,
     )
 
     @app.agent(source, name="flood")

@@ -18,6 +18,7 @@ from faust.types import EventT
 from citybrain.contracts import SOURCE_TOPICS
 from citybrain.settings import Settings
 from citybrain.topics import spec
+from streams import progress
 from streams.guard import or_exit
 from streams.intake.validate import RawMessage, validate_batch
 from streams.sink.rows import derived_rows
@@ -85,8 +86,11 @@ async def land_async(
 
 
 def land_batch(writer: LandingWriter, events: Sequence[EventT], stats: dict[str, int]) -> None:
-    """Write one batch of consumed events to the landing."""
-    messages = [RawMessage.from_event(e) for e in events]
+    """Write one batch of consumed events to the landing (progress records are not data)."""
+    messages = [
+        RawMessage.from_event(e) for e in events if not progress.is_progress(e.message.headers)
+    ]
+    stats["progress_records"] += len(events) - len(messages)
     grouped, skipped = rows_by_topic(messages)
     landed_at = datetime.now(UTC)
     for topic, items in grouped.items():

@@ -42,6 +42,7 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
+from streams import progress
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.vehicles import episodes, sweeping, web
@@ -92,6 +93,7 @@ class VehicleWatch:
         out: faust.TopicT,
         fleet: Fleet,
         permits_file: PermitsFile | None = None,
+        event_time_order: bool = False,
     ) -> None:
         self.table = table
         self.out = out
@@ -99,6 +101,7 @@ class VehicleWatch:
         self.stats: dict[str, int] = defaultdict(int)
         self.use(fleet)
         self.lock = asyncio.Lock()
+        self.progress = progress.Emitter("vehicles", gps.TOPIC, out, on=event_time_order)
 
     def use(self, fleet: Fleet) -> None:
         """Judge fixes with ``fleet`` from now on."""
@@ -134,6 +137,7 @@ class VehicleWatch:
                 except ContractViolation:
                     self.stats["invalid"] += 1
                     continue
+                self.progress.note(event.message.partition, row["event_at"].timestamp())
                 if row["vehicle_id"] not in self.fleet.vehicles:
                     self.stats["unknown_vehicle"] += 1
                     continue
@@ -142,7 +146,7 @@ class VehicleWatch:
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
             last: dict[str, EventT] = {}
-            messages: list[dict[str, Any]] = []
+            messages: list[tuple[dict[str, Any], float]] = []  # with the fix time it was raised at
             for row, event, rules in zip(rows, kept_events, self.fleet.judge(rows), strict=True):
                 key = row["vehicle_id"]
                 if key not in before:
@@ -153,17 +157,25 @@ class VehicleWatch:
                 )
                 after[key], last[key] = stepped.value, event
                 self.stats[stepped.verdict] += 1
-                messages += [self.fleet.alert(opened, key) for opened in stepped.opened]
+                at_s = row["event_at"].timestamp()
+                messages += [(self.fleet.alert(opened, key), at_s) for opened in stepped.opened]
             await self._publish(messages)
+            await self.progress.send()
             for key, event in last.items():
                 if after[key] != before[key]:
                     with event_context(event):
                         self.table[key] = after[key]
             self.stats["fixes"] += len(events)  # counted once stored
 
-    async def _publish(self, messages: list[dict[str, Any]]) -> None:
-        """Send alerts (keyed by ``message_key``); return once Kafka has them all."""
-        futures = [await self.out.send(key=message_key(m), value=encode_row(m)) for m in messages]
+    async def _publish(self, messages: list[tuple[dict[str, Any], float]]) -> None:
+        """Send alerts (keyed by ``message_key``) with the time each was raised at; return
+        once Kafka has them all."""
+        futures = [
+            await self.out.send(
+                key=message_key(m), value=encode_row(m), **self.progress.options(at_s)
+            )
+            for m, at_s in messages
+        ]
         await asyncio.gather(*futures)
         self.stats["alerts"] += len(messages)
 
@@ -185,7 +197,11 @@ def build(app: faust.App, settings: Settings) -> VehicleWatch:
         sweep_over_s=settings.sweep_over_s,
     )
     watch = VehicleWatch(
-        table=table, out=out, fleet=permits_file.fleet(), permits_file=permits_file
+        table=table,
+        out=out,
+        fleet=permits_file.fleet(),
+        permits_file=permits_file,
+        event_time_order=settings.event_time_order_idle_s is not None,
     )
 
     @app.agent(source, name="vehicles")

@@ -52,7 +52,7 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat
+from streams import faust_compat, progress
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.ordered import InOrder, Seek, reseek_timer
@@ -103,9 +103,17 @@ class VideoWatch:
         files: ReferenceFiles | None = None,
         seek: Seek,
         committed=dict,
+        event_time_order: bool = False,
     ) -> None:
         self.cameras, self.places = cameras, places
         self.candidates_topic, self.out = candidates, out
+        # event-time progress (streams.progress): stage 1 reads detections, stage 2 candidates
+        self.episodes_progress = progress.Emitter(
+            "video_episodes", video.TOPIC, candidates, on=event_time_order
+        )
+        self.places_progress = progress.Emitter(
+            "video_places", CANDIDATES, out, on=event_time_order
+        )
         self.files = files
         self.stats: dict[str, int] = defaultdict(int)
         self.use(rules)
@@ -160,6 +168,9 @@ class VideoWatch:
                 for row in decoded:  # the offset lets a re-read batch count nothing twice
                     rows[row["camera_id"]].append({**row, OFFSET_FIELD: event.message.offset})
                     last[row["camera_id"]] = event
+                    self.episodes_progress.note(
+                        event.message.partition, row["event_at"].timestamp()
+                    )
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
             found: list[dict[str, Any]] = []
@@ -177,10 +188,12 @@ class VideoWatch:
                 await self.candidates_topic.send(
                     key=place_key(category=c["category"], lat=c["lat"], lng=c["lng"]).encode(),
                     value=orjson.dumps(c),
+                    **self.episodes_progress.options(c["due_s"]),
                 )
                 for c in found
             ]
             await asyncio.gather(*futures)
+            await self.episodes_progress.send()
             self.stats["candidates"] += len(found)
             for camera_id, event in last.items():
                 if after[camera_id] != before[camera_id]:
@@ -195,9 +208,13 @@ class VideoWatch:
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
             last: dict[str, EventT] = {}
-            alerts: list[dict[str, Any]] = []
+            alerts: list[tuple[dict[str, Any], float]] = []  # with the time each was raised at
+            marks: dict[int, tuple[Any, EventT]] = {}  # partition: its upstream marks
             fresh, nexts = await self.candidates_order.take(events)
             for event in fresh:
+                if progress.is_progress(event.message.headers):
+                    self._upstream_marks(marks, event)
+                    continue
                 try:
                     candidate = orjson.loads(event.value)
                     key = event.key.decode()
@@ -211,15 +228,43 @@ class VideoWatch:
                 last[key] = event
                 self.stats[outcome] += 1
                 if alert is not None:
-                    alerts.append(alert)
-            futures = [await self.out.send(key=message_key(a), value=encode_row(a)) for a in alerts]
+                    raised = progress.raised_at(event.message.headers)
+                    alerts.append((alert, candidate["due_s"] if raised is None else raised))
+            futures = [
+                await self.out.send(
+                    key=message_key(a),
+                    value=encode_row(a),
+                    **self.places_progress.options(raised),
+                )
+                for a, raised in alerts
+            ]
             await asyncio.gather(*futures)
+            await self.places_progress.send()
             self.stats["alerts"] += len(alerts)
             for key, event in last.items():
                 if after[key] != before[key]:
                     with event_context(event):
                         self.places[key] = after[key]
+            for partition, (value, event) in marks.items():
+                with event_context(event):
+                    self.places[progress.marks_key(partition)] = value
             self.candidates_order.store(nexts)
+
+    def _upstream_marks(self, marks: dict, event: EventT) -> None:
+        """A progress record of stage 1 on ``video.candidates``: merge it into its partition's."""
+        partition = event.message.partition
+        if partition in marks:
+            old = marks[partition][0]
+        else:
+            with event_context(event):
+                old = self.places.get(progress.marks_key(partition))
+        try:
+            marks[partition] = (
+                self.places_progress.note_upstream(partition, old, event.value),
+                event,
+            )
+        except (ValueError, TypeError):
+            self.stats["progress_malformed"] += 1
 
 
 def build(app: faust.App, settings: Settings) -> VideoWatch:
@@ -258,6 +303,7 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
         files=files,
         seek=seek,
         committed=lambda: faust_compat.committed_offsets(app.consumer),
+        event_time_order=settings.event_time_order_idle_s is not None,
     )
     faust_compat.hold_commits_at_gaps(app, watch.detections_order)
     faust_compat.hold_commits_at_gaps(app, watch.candidates_order)

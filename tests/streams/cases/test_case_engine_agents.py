@@ -79,9 +79,9 @@ class Pipeline:
     async def send_all(self, messages):
         for m in messages:
             self.sent.setdefault(m.topic, []).append((m.key, m.value))
-            await self.deliver(m.topic, m.key, orjson.dumps(m.value))
+            await self.deliver(m.topic, m.key, orjson.dumps(m.value), partition=m.partition)
 
-    async def deliver(self, topic, key, value, *, partition=None):
+    async def deliver(self, topic, key, value, *, partition=None, headers=None):
         agent = self.test_agents.get("reports" if topic == wire.REPORTS else topic)
         if agent is None:
             return
@@ -95,7 +95,7 @@ class Pipeline:
             return message
 
         agent.to_message = to_message
-        await agent.put(value, key=key.encode(), partition=partition, wait=False)
+        await agent.put(value, key=key.encode(), partition=partition, headers=headers, wait=False)
         agent.to_message = original
 
     async def settle(self, condition, timeout_s=10.0):
