@@ -15,6 +15,10 @@ severity (Extreme | Severe | Moderate | Minor, as CAP 1.2), level (the
 domain's own word: blue | yellow | orange | red for flood), event_at (the
 observation it rests on, UTC), sent_at (UTC), lat, lng (WGS-84), title,
 details (a JSON object: values, station, cameras, evidence…).
+
+With event-time order on (``streams.progress``) the topic also carries
+progress records (key ``~progress``, header ``citybrain-progress``), which
+are not alerts: a consumer skips them by that header.
 """
 
 from __future__ import annotations

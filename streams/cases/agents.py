@@ -12,6 +12,11 @@ Three agents and a timer, wired by :func:`register`::
                                        └────▶ alerts                  (deadline alerts)
                                        └────▶ cases.commands.rejected (refusals)
     timer cases-deadlines (every policy.deadline_check_s) ─▶ cases.commands
+    timer cases-progress (event-time order only) ─▶ cases.alerts-by-place  (the intake's marks)
+
+With event-time order on (``Settings.event_time_order_idle_s``) the intake
+sends progress marks after its signals and dedup holds signals until every
+path has passed them: :mod:`streams.cases.ordering`, :mod:`streams.progress`.
 
 The two stateful agents write a batch's table changes first (in the event
 context of the batch's records, so tables stay co-partitioned with their
