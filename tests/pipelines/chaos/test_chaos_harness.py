@@ -82,9 +82,7 @@ def assert_all_matched(report: dict, runs: int, kills: int) -> None:
 
 
 @pytest.mark.integration
-def test_one_worker_killed_and_a_broker_restart_change_no_output(
-    settings_env, tmp_path, reference
-):
+def test_one_worker_killed_and_a_broker_restart_change_no_output(settings_env, tmp_path, reference):
     args = ("--runs", "1", "--kills-per-run", "3", "--reference", str(reference))
     report = run_chaos(settings_env, tmp_path / "chaos", *args)
     assert_all_matched(report, runs=1, kills=3)
