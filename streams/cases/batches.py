@@ -263,6 +263,12 @@ class CaseAgents:
                         self.dedup[key] = value
         await self.flush()
         await self.send_all(out)
+        if any(hold.releasing for hold in holds.values()):
+            await self.flush()  # the commands are in Kafka before the placed signals leave
+        for partition, hold in holds.items():
+            with event_context(indexes[partition][1]):
+                for key, value in self.order.settled_items(hold, partition).items():
+                    self.dedup[key] = value
         self.done(nexts)
 
     @staticmethod

@@ -8,6 +8,13 @@ held signal raised at or before the lowest mark of the channels still waited
 for is placed, in ``(raised_at, signal id, message id)`` order: the same order
 in every run, whatever order the paths delivered the signals in.
 
+A placed signal leaves the table only once its command is in Kafka
+(:meth:`Hold.settle`, written after the batch's sends): the message that
+releases a signal is a progress record, not the signal's, so a worker killed
+between the table write and the sends would otherwise never send it. Kept,
+it is placed again after the restart, and placing a signal the index knows
+sends the same command again (harmless: same command id).
+
 A channel silent for ``idle_s`` (wall clock, no higher mark since) is no
 longer waited for, so a quiet path (a reports partition with nothing for an
 hour) delays a case by at most ``idle_s``; it is waited for again as soon as
@@ -44,6 +51,7 @@ class Hold:
     held: list[Held] = field(default_factory=list)
     marks: Marks = field(default_factory=dict)
     changed: bool = False
+    releasing: list[Held] = field(default_factory=list)  # placed, commands not yet in Kafka
 
     def add(self, signal: Mapping[str, Any], *, kafka_key: str, raised_at: float) -> bool:
         """Hold ``signal``; False when this very message is held already."""
@@ -75,12 +83,22 @@ class Hold:
         ready = sorted((h for h in self.held if h["raised_at"] <= low), key=_order)
         if ready:
             self.held = [h for h in self.held if h["raised_at"] > low]
+            self.releasing += ready
             self.changed = True
         return ready
 
     def to_table(self) -> tuple[list[Held], Marks]:
-        """The values to write under ``held_key`` and ``marks_key``."""
-        return list(self.held), dict(self.marks)
+        """The values to write under ``held_key`` and ``marks_key`` before the batch's sends.
+
+        Signals placed in this batch stay until :meth:`settle`.
+        """
+        return [*self.releasing, *self.held], dict(self.marks)
+
+    def settle(self) -> bool:
+        """The batch's commands are in Kafka: its placed signals leave; True if any did."""
+        settled = bool(self.releasing)
+        self.releasing = []
+        return settled
 
 
 class IdleClock:

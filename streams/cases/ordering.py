@@ -121,3 +121,8 @@ class EventTimeOrder:
             return {}
         held, marks = hold.to_table()
         return {held_key(partition): held, progress.marks_key(partition): marks}
+
+    @staticmethod
+    def settled_items(hold: Hold, partition: int) -> dict[str, Any]:
+        """What to write once the batch's commands are in Kafka: the hold without them."""
+        return {held_key(partition): hold.to_table()[0]} if hold.settle() else {}

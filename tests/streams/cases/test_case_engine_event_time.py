@@ -92,6 +92,20 @@ async def test_the_signal_raised_first_opens_the_case_in_either_arrival_order(ev
     assert report_first["case_id"] == alert_first["case_id"]
 
 
+async def test_placed_signals_leave_the_table_once_their_commands_are_sent(event_time_engine):
+    engine_agents, app = event_time_engine()
+    engine = engine_agents.engine
+
+    async def scenario(p):
+        await p.deliver(wire.ALERTS, "k", orjson.dumps(alert_doc(5, VENDOR)), partition=0)
+        await pass_every_path(p, seconds=6)
+        await p.settle(lambda: engine.stats["signals_held"] == 0 and engine.stats["events"] >= 5)
+
+    await run_pipeline(engine_agents, app, scenario)
+    held = {k: v for k, v in engine_agents.dedup.items() if k.startswith("~held|")}
+    assert held and all(v == [] for v in held.values())
+
+
 async def test_an_alert_waits_for_the_paths_it_may_race(event_time_engine):
     engine_agents, app = event_time_engine()
     engine = engine_agents.engine

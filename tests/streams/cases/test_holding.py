@@ -63,3 +63,16 @@ def test_a_path_silent_longer_than_idle_is_no_longer_waited_for_until_it_moves()
     assert idle.waited_for(0, PATHS) == PATHS
     now[0] = 300.0
     assert idle.waited_for(0, PATHS) == []
+
+
+def test_a_placed_signal_stays_in_the_table_until_its_command_is_sent():
+    """Released by a progress record, it would be lost if a kill came before the sends."""
+    hold = Hold()
+    hold.add(ALERT, kafka_key="k", raised_at=5.0)
+    hold.add(LATER, kafka_key="k", raised_at=30.0)
+    hold.note({PATHS[0]: 10.0, PATHS[1]: 10.0})
+    assert [h["signal"]["signal_id"] for h in hold.due(PATHS)] == ["alert:a1"]
+    written_before_sends = [h["signal"]["signal_id"] for h in hold.to_table()[0]]
+    assert written_before_sends == ["alert:a1", "alert:a2"]  # placed again after a restart
+    assert hold.settle() and not hold.settle()
+    assert [h["signal"]["signal_id"] for h in hold.to_table()[0]] == ["alert:a2"]
