@@ -1,6 +1,7 @@
 """Event-time progress along the signal path, so the case engine can decide in event-time order.
 
-Off unless ``CITYBRAIN_EVENT_TIME_ORDER`` is set (``Settings.event_time_order``).
+Off unless ``CITYBRAIN_EVENT_TIME_ORDER_IDLE_S`` is set
+(``Settings.event_time_order_idle_s``).
 Which open case a signal joins depends on which signal of a place the case
 engine decides first. Signals reach it by several paths (citizen reports
 straight from their topic, video alerts after two stages, flood and vehicle
@@ -152,6 +153,17 @@ def low_water(marks: Mapping[str, float] | None, expected: Iterable[str]) -> flo
     return min(values)  # type: ignore[type-var]
 
 
+def passed_on(
+    old: Mapping[str, float] | None, value: bytes | None, expected: Iterable[str]
+) -> tuple[Marks, float | None]:
+    """A progress record on an input partition of a derived topic: (the partition's upstream
+    marks now, its own mark: the lowest of the ``expected`` channels', None until each is
+    heard). ValueError when the record is malformed.
+    """
+    marks = merged(old, marks_of(value))
+    return marks, low_water(marks, expected)
+
+
 class SourceMarks:
     """A stage's own marks: per source partition, the latest event time it processed."""
 
@@ -212,8 +224,8 @@ class Emitter:
         The partition's own mark becomes the lowest of its upstream channels'.
         ValueError when the record is malformed.
         """
-        marks = merged(old, marks_of(value))
-        self.note(partition, low_water(marks, self.upstream))
+        marks, low = passed_on(old, value, self.upstream)
+        self.note(partition, low)
         return marks
 
     async def send(self) -> None:

@@ -188,20 +188,15 @@ class CaseAgents:
     def _upstream_marks(self, upstream: dict, event: EventT) -> None:
         """Merge a progress record on ``alerts`` into its partition's upstream marks."""
         partition = event.message.partition
+        if partition in upstream:  # an earlier record of this batch moved them already
+            old = upstream[partition][0]
+        else:
+            with event_context(event):
+                old = self.intake_alerts.get(progress.marks_key(partition))
         try:
-            marks = progress.marks_of(event.value)
+            upstream[partition] = (self.order.alerts_marks(partition, old, event.value), event)
         except (ValueError, TypeError):
             self.stats["progress_malformed"] += 1
-            return
-        if partition in upstream:  # an earlier record of this batch moved them already
-            value = upstream[partition][0]
-
-            def read(key: str) -> dict:
-                return value
-
-        else:
-            read = self._reader(self.intake_alerts, event)
-        upstream[partition] = (self.order.alerts_marks(partition, read, marks), event)
 
     async def heartbeat(self) -> int:
         """Re-send the intake's marks, so dedup looks at its held signals; return how many."""

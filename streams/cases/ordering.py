@@ -38,7 +38,6 @@ class EventTimeOrder:
     """The intake's marks and dedup's holds of one worker."""
 
     def __init__(self, *, idle_s: float, clock: Callable[[], float] | None = None) -> None:
-        self.idle_s = idle_s
         self.idle = IdleClock(idle_s) if clock is None else IdleClock(idle_s, clock)
         self.mine = progress.SourceMarks(STAGE)
         self.upstream = progress.expected(wire.ALERTS)
@@ -48,13 +47,14 @@ class EventTimeOrder:
 
     # -- intake ---------------------------------------------------------------------------
 
-    def alerts_marks(self, partition: int, read: Read, marks: Mapping[str, float]) -> dict:
-        """The upstream marks of ``alerts`` ``partition`` moved by ``marks`` (to write back)."""
-        value = progress.merged(read(progress.marks_key(partition)), marks)
-        low = progress.low_water(value, self.upstream)
-        if low is not None:
-            self.mine.note(wire.ALERTS, partition, low)
-        return value
+    def alerts_marks(self, partition: int, old: Mapping | None, value: bytes | None) -> dict:
+        """A progress record on ``alerts`` ``partition``: its upstream marks, to write back.
+
+        The partition's own mark becomes the lowest of them. ValueError when malformed.
+        """
+        marks, low = progress.passed_on(old, value, self.upstream)
+        self.mine.note(wire.ALERTS, partition, low)
+        return marks
 
     def note_report(self, partition: int, raised_at: float) -> None:
         self.mine.note(wire.REPORTS, partition, raised_at)
