@@ -1,4 +1,4 @@
-"""Stop the worker process, uncommitted, when a batch fails unexpectedly.
+"""Stop the worker process, uncommitted, when a batch fails or never finishes.
 
 ``stream.take_events`` acknowledges a batch when the agent leaves it, even by
 an exception, and acknowledged offsets get committed: an agent that raised
@@ -6,36 +6,98 @@ would silently skip its batch. Bad *records* never raise (contracts turn them
 into dead letters); an exception here is a bug or a lost dependency, so the
 process exits at once without committing, and the batch is processed again
 after restart. Losing data quietly is worse than a restart.
+
+A batch still running after ``BATCH_DEADLINE_S`` ends the process the same
+way, after writing where the batch waits (its coroutine stack) to the log. A
+stuck batch holds its messages unacknowledged, and faust's rebalance waits
+for every message to be acknowledged: one batch that never returns would
+stall the whole consumer group for good (a two-worker chaos run once did,
+after a broker restart). A restart lets the group move on, and the stack says
+what the batch waited for. The deadline is far above any healthy batch
+(milliseconds to seconds) and above a broker restart; a broker away for
+longer than it makes workers restart, and they wait for the broker on start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 EXIT_BATCH_FAILED = 70  # EX_SOFTWARE
+EXIT_BATCH_STUCK = 75  # EX_TEMPFAIL: the batch is tried again after the restart
+BATCH_DEADLINE_S = 300.0
 
 log = logging.getLogger(__name__)
 
 
-async def or_exit(step: Callable[[], Awaitable[T]], *, what: str) -> T:
-    """Await ``step()``; on any exception report it and end the process uncommitted."""
+async def or_exit(
+    step: Callable[[], Awaitable[T]], *, what: str, deadline_s: float | None = BATCH_DEADLINE_S
+) -> T:
+    """Await ``step()``; on an exception, or past ``deadline_s``, report and end uncommitted."""
+    stuck = None
+    if deadline_s is not None:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        stuck = loop.call_later(deadline_s, _stuck, task, what, deadline_s)
     try:
         return await step()
     except Exception:
         message = f"batch failed in {what}; exiting without committing offsets\n"
         message += traceback.format_exc()
-        log.critical(message)
-        sys.stderr.write(message)
-        sys.stderr.flush()
-        logging.shutdown()
+        _report(message)
         exit_process(EXIT_BATCH_FAILED)
         raise  # only reached when exit_process is replaced (tests)
+    finally:
+        if stuck is not None:
+            stuck.cancel()
+
+
+def _stuck(task: asyncio.Task | None, what: str, deadline_s: float) -> None:
+    """The deadline passed: write where the batch waits, then end the process."""
+    chain = await_chain(task.get_coro()) if task is not None else []
+    _report(
+        f"batch in {what} still running after {deadline_s:g} s; exiting without committing"
+        f" offsets (the batch is read again after the restart). It waits at:\n"
+        + "".join(f"  {line}\n" for line in chain)
+    )
+    try:
+        exit_process(EXIT_BATCH_STUCK)
+    finally:
+        if task is not None:
+            task.cancel()  # only reached when exit_process is replaced (tests)
+
+
+def await_chain(coro: Any) -> list[str]:
+    """Where a suspended coroutine waits: each frame down its ``await`` chain, outermost first.
+
+    ``Task.get_stack`` gives only the outermost frame of a suspended task; the
+    line that waits is at the bottom of the chain (a future, a lock, a sleep).
+    """
+    chain: list[str] = []
+    while coro is not None and len(chain) < 100:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        chain.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        inner = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if inner is not None and not hasattr(inner, "cr_frame") and not hasattr(inner, "gi_frame"):
+            chain.append(f"awaiting {inner!r}"[:300])
+            break
+        coro = inner
+    return chain
+
+
+def _report(message: str) -> None:
+    log.critical(message)
+    sys.stderr.write(message)
+    sys.stderr.flush()
+    logging.shutdown()
 
 
 def exit_process(code: int) -> None:
