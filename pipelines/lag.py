@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -60,16 +60,20 @@ async def wait_caught_up(
     timeout_s: float = 300.0,
     poll_s: float = 1.0,
     stable_polls: int = 3,
+    on_poll: Callable[[], object] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Wait until every group has zero lag on its topics for ``stable_polls`` polls in a row.
 
     Groups are checked in order, so a group that consumes what an earlier one
-    produces is only judged once the earlier one has caught up.
+    produces is only judged once the earlier one has caught up. ``on_poll`` is
+    called before each poll (the chaos runner restarts processes that died).
     """
     deadline = time.monotonic() + timeout_s
     groups = {g: list(t) for g, t in groups.items()}
     calm = 0
     while True:
+        if on_poll is not None:
+            on_poll()
         try:
             lags = {g: await group_lag(bootstrap, g, t) for g, t in groups.items()}
             caught_up = all(v == 0 for lag in lags.values() for v in lag.values())

@@ -12,6 +12,7 @@ works the cases, the SQLMesh plan builds the marts, and the outputs are read.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shutil
 import time
@@ -72,6 +73,7 @@ class RunRecord:
     broker_restarts: list[dict] = field(default_factory=list)
     unexpected_exits: list[dict] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    began_s: float = field(default_factory=time.monotonic)  # the faults' start: at_s counts from it
 
 
 def case_policy(base: Settings, home: Path) -> Path:
@@ -193,7 +195,7 @@ def apply_faults(
     start-up, and the run moves forward between kills.
     """
     record = RunRecord()
-    started = time.monotonic()
+    started = record.began_s
     broker = LocalBroker(settings)
     baseline = {WORKER: 0, SECOND_WORKER: 0, SINK: 0}
     for i in range(len(plan.cuts) - 1):
@@ -254,7 +256,9 @@ def finish_day(scenario: Scenario, settings: Settings, fleet: Fleet, record: Run
     groups[settings.app_id] = (*groups[settings.app_id], wire.ALERTS, wire.PLACES, wire.COMMANDS)
 
     def settle() -> None:  # every group at zero lag on every topic, three polls running
-        asyncio.run(wait_caught_up(bootstrap, groups, timeout_s=CATCH_UP_TIMEOUT_S))
+        # a process that died meanwhile is reported and restarted, as between faults
+        revive = functools.partial(_revive, fleet, record, record.began_s)
+        asyncio.run(wait_caught_up(bootstrap, groups, timeout_s=CATCH_UP_TIMEOUT_S, on_poll=revive))
 
     try:
         settle()
