@@ -16,6 +16,11 @@ after a broker restart). A restart lets the group move on, and the stack says
 what the batch waited for. The deadline is far above any healthy batch
 (milliseconds to seconds) and above a broker restart; a broker away for
 longer than it makes workers restart, and they wait for the broker on start.
+
+:func:`watch_rebalances` does the same for the whole worker: a rebalance that
+has run for ``REBALANCE_DEADLINE_S``, table recovery apart (its wait for
+unacknowledged messages never ends, wherever they are held), writes every
+task's await chain and ends the process.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -32,6 +38,8 @@ T = TypeVar("T")
 EXIT_BATCH_FAILED = 70  # EX_SOFTWARE
 EXIT_BATCH_STUCK = 75  # EX_TEMPFAIL: the batch is tried again after the restart
 BATCH_DEADLINE_S = 300.0
+REBALANCE_DEADLINE_S = 300.0
+REBALANCE_CHECK_S = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +99,57 @@ def await_chain(coro: Any) -> list[str]:
             break
         coro = inner
     return chain
+
+
+def all_chains() -> str:
+    """Every task of the running loop with its await chain (for a stuck worker's log)."""
+    lines: list[str] = []
+    for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
+        lines.append(f"task {task.get_name()}:")
+        lines += [f"  {line}" for line in await_chain(task.get_coro())]
+    return "\n".join(lines) + "\n"
+
+
+def rebalance_since(since_s: float | None, *, rebalancing: bool, now_s: float) -> float | None:
+    """When the rebalance under way began (``since_s`` if already seen); None when none is."""
+    if not rebalancing:
+        return None
+    return now_s if since_s is None else since_s
+
+
+def watch_rebalances(
+    app: Any,
+    *,
+    deadline_s: float = REBALANCE_DEADLINE_S,
+    check_every_s: float = REBALANCE_CHECK_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Callable[[], Awaitable[None]]:
+    """Declare a timer that ends the worker when one rebalance outlasts ``deadline_s``.
+
+    Time spent recovering tables from their changelogs does not count: that
+    grows with the tables and moves forward all along.
+    Returns the timer's function. Before ending, it writes every task's await
+    chain: the task holding the rebalance up is among them.
+    """
+    state: dict[str, float | None] = {"since": None}
+
+    async def check() -> None:
+        now_s = clock()
+        # table recovery is a rebalance's slow and healthy part: the clock starts after it
+        rebalancing = bool(app.rebalancing) and not getattr(app, "in_recovery", False)
+        since = rebalance_since(state["since"], rebalancing=rebalancing, now_s=now_s)
+        state["since"] = since
+        if since is None or now_s - since <= deadline_s:
+            return
+        _report(
+            f"a rebalance has run for {now_s - since:.0f} s (more than {deadline_s:g} s);"
+            " exiting without committing offsets so the group can move on. Every task:\n"
+            + all_chains()
+        )
+        exit_process(EXIT_BATCH_STUCK)
+
+    app.timer(check_every_s, name="rebalance-guard")(check)
+    return check
 
 
 def _report(message: str) -> None:

@@ -11,7 +11,7 @@ import faust
 from aiokafka.errors import KafkaConnectionError
 
 from citybrain.settings import Settings
-from streams import metrics, stalls, web_limits
+from streams import guard, metrics, stalls, web_limits
 from streams.app import create_app
 from streams.cases import agents as cases
 from streams.cases.api import register_api
@@ -37,6 +37,7 @@ def stream_app(settings: Settings) -> faust.App:
         counters["cases"] = engine.stats
         counters["case_api"] = register_api(app, engine, settings, across_workers=True)
         counters["stalls"] = stalls.register(app)
+        guard.watch_rebalances(app)
         if (limits := web_limits.in_flight_of(app)) is not None:
             counters["http"] = limits.refused
         metrics.register(app, counters)
@@ -52,6 +53,7 @@ def sink_app(settings: Settings) -> faust.App:
     def register_all(app: faust.App, settings: Settings) -> None:
         counters["sink"] = sink.register(app, settings)
         counters["stalls"] = stalls.register(app)
+        guard.watch_rebalances(app)
         metrics.register(app, counters)
 
     return create_app(

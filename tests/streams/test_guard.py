@@ -3,7 +3,14 @@ import asyncio
 import pytest
 
 import streams.guard
-from streams.guard import EXIT_BATCH_FAILED, EXIT_BATCH_STUCK, await_chain, or_exit
+from streams.guard import (
+    EXIT_BATCH_FAILED,
+    EXIT_BATCH_STUCK,
+    await_chain,
+    or_exit,
+    rebalance_since,
+    watch_rebalances,
+)
 
 
 @pytest.fixture
@@ -69,3 +76,48 @@ async def test_the_await_chain_runs_from_the_outer_coroutine_to_the_awaited_futu
     assert len(chain) == 3 and chain[2].startswith("awaiting")
     future.set_result(None)
     await task
+
+
+def test_a_rebalance_is_timed_from_the_first_check_that_sees_it():
+    assert rebalance_since(None, rebalancing=False, now_s=10.0) is None
+    since = rebalance_since(None, rebalancing=True, now_s=10.0)
+    assert since == 10.0
+    assert rebalance_since(since, rebalancing=True, now_s=400.0) == 10.0
+    assert rebalance_since(since, rebalancing=False, now_s=410.0) is None  # over: starts afresh
+
+
+class Timers:
+    """Collects what ``app.timer`` declares, as a faust App would schedule it."""
+
+    def __init__(self) -> None:
+        self.rebalancing = False
+        self.in_recovery = False
+        self.declared: dict[str, float] = {}
+
+    def timer(self, interval: float, *, name: str):
+        self.declared[name] = interval
+        return lambda fun: fun
+
+
+async def test_a_rebalance_past_its_deadline_ends_the_worker_with_every_task(exits, capsys):
+    app = Timers()
+    now = iter([0.0, 5.0, 20.0, 31.0, 400.0, 401.0, 470.0])
+    check = watch_rebalances(app, deadline_s=30.0, check_every_s=1.0, clock=lambda: next(now))
+    assert app.declared == {"rebalance-guard": 1.0}
+    app.rebalancing = True
+    await check()  # seen at 0
+    await check()  # 5 s
+    app.rebalancing = False
+    await check()  # over at 20: the clock starts afresh
+    app.rebalancing = True
+    app.in_recovery = True
+    await check()  # 31: recovering tables, however long, is not stuck
+    await check()  # 400
+    app.in_recovery = False
+    await check()  # recovered at 401: the clock starts
+    assert exits == []
+    await check()  # 470: 69 s after it started
+    assert exits == [EXIT_BATCH_STUCK]
+    err = capsys.readouterr().err
+    assert "a rebalance has run for 69 s (more than 30 s)" in err
+    assert "in test_a_rebalance_past_its_deadline_ends_the_worker_with_every_task" in err
