@@ -42,6 +42,7 @@ from citybrain import auth
 from citybrain.settings import Settings
 from streams.cases.api.model import ApiConfig, ApiError, error
 from streams.cases.api.routing import authenticate
+from streams.ordered import is_next_key
 from streams.vehicles import landed, playback
 from streams.vehicles.fleet import Fleet
 
@@ -251,7 +252,7 @@ def register(app: Any, table: Any, fleet: Fleet, settings: Settings) -> None:
             tail,
             dict(request.query),
             request.headers.get("Authorization"),
-            values=list(table.items()),
+            values=[(k, v) for k, v in table.items() if not is_next_key(k)],
             fleet=fleet,
             config=config,
             now_s=time.time(),
