@@ -20,8 +20,10 @@ case engine) use faust's plain seek.
 While a gap is open the partition's commits stop at it
 (``faust_compat.hold_commits_at_gaps``), so consumer lag shows the wait.
 Records below the expected offset were applied before and are dropped.
-A source seen for the first time starts at its committed offset, or at the
-lowest offset delivered when nothing was committed yet.
+A source seen for the first time starts at its committed offset, or, when
+the group never committed it, at the start of its log (``starts``,
+:mod:`streams.log_start`); where neither is known (faust's test context
+assigns no partitions) at the lowest offset delivered.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 from faust.types import EventT
 
 from streams.faust_compat import event_context
+from streams.log_start import LogStarts
 
 RESEEK_S = 5.0
 NEXT_KEY_PREFIX = "\x00next|"  # no id of the contracts starts with a control character
@@ -87,6 +90,33 @@ def store_next(table: Any, source: Source, event: EventT, after: int) -> None:
         table[next_key(source)] = after
 
 
+async def fill_expected(
+    expected: Mapping[Source, int | None],
+    *,
+    committed: Callable[[], Mapping[Source, int | None]],
+    starts: LogStarts | None,
+) -> dict[Source, int | None]:
+    """``expected`` with each unknown source's committed offset, else its log's start.
+
+    ``committed`` maps each partition assigned to this worker to its committed
+    offset, None where the group never committed it: only those start at
+    their log's start. A source still unknown (not in ``committed``, as in
+    faust's test context, or no ``starts``) stays None: the lowest offset
+    delivered is taken.
+    """
+    filled = dict(expected)
+    unknown = [s for s, offset in filled.items() if offset is None]
+    if not unknown:
+        return filled
+    done = committed()
+    filled.update({s: done.get(s) for s in unknown})
+    never = [s for s in unknown if s in done and done[s] is None]
+    if never and starts is not None:
+        begins = await starts(never)
+        filled.update({s: begins.get(s) for s in never})
+    return filled
+
+
 class GapSeeker:
     """The first offset each source partition still misses, sought back until it comes.
 
@@ -134,11 +164,13 @@ class InOrder(GapSeeker):
         seek: Seek,
         stats: dict[str, int],
         committed: Callable[[], Mapping[Source, int | None]] = dict,
+        starts: LogStarts | None = None,
         reseek_s: float = RESEEK_S,
     ) -> None:
         super().__init__(seek=seek, stats=stats, reseek_s=reseek_s)
         self.table = table
         self.committed = committed
+        self.starts = starts
 
     async def take(self, events: Sequence[EventT]) -> tuple[list[EventT], dict[Source, Any]]:
         """(the events to apply, in offset order per source; the next offsets to store).
@@ -153,13 +185,13 @@ class InOrder(GapSeeker):
             by_source[source].setdefault(event.message.offset, event)
         fresh: list[EventT] = []
         nexts: dict[Source, Any] = {}
-        committed: Mapping[Source, int | None] | None = None
+        stored = {
+            source: stored_next(self.table, source, next(iter(by_offset.values())))
+            for source, by_offset in by_source.items()
+        }
+        expected = await fill_expected(stored, committed=self.committed, starts=self.starts)
         for source, by_offset in by_source.items():
-            expected = stored_next(self.table, source, next(iter(by_offset.values())))
-            if expected is None:
-                committed = self.committed() if committed is None else committed
-                expected = committed.get(source)
-            taken, after = in_order(by_offset, expected=expected)
+            taken, after = in_order(by_offset, expected=expected[source])
             fresh += [by_offset[o] for o in taken]
             if taken:
                 nexts[source] = (by_offset[taken[-1]], after)

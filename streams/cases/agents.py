@@ -52,6 +52,7 @@ from faust.types import EventT
 
 from citybrain.settings import Settings
 from citybrain.topics import spec
+from streams import log_start
 from streams.cases import wire
 from streams.cases.batches import CaseAgents, CaseEngine
 from streams.cases.continuity import for_app
@@ -141,7 +142,11 @@ def declare(
         policy=policy,
         routing=routing,
         now=now,
-        continuity=for_app(app, engine.stats, offsets) if check_offsets else None,
+        continuity=(
+            for_app(app, engine.stats, offsets, starts=log_start.for_broker(settings.broker))
+            if check_offsets
+            else None
+        ),
         order=None if idle_s is None else EventTimeOrder(idle_s=idle_s),
         intake_alerts=offsets[wire.ALERTS],
     )

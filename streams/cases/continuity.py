@@ -17,7 +17,9 @@ partition to whichever worker owns it next: faust drops a record for the
 agents it had not reached when a rebalance suspends the flow, the agents it
 reached acknowledge it and it is committed over, and the next owner,
 starting from the committed offset, would never know. Without a table (or
-before the first store) the check starts at the committed offset.
+before the first store) the check starts at the committed offset, and where
+the group never committed the partition, at the start of its log
+(:mod:`streams.log_start`).
 
 Records past a gap are processed anyway (every case agent is idempotent per
 record), and the partition is sought back to the first missing offset, at most once every
@@ -40,7 +42,16 @@ from typing import Any
 from faust.types import EventT
 
 from streams import faust_compat
-from streams.ordered import RESEEK_S, GapSeeker, Seek, Source, store_next, stored_next
+from streams.log_start import LogStarts
+from streams.ordered import (
+    RESEEK_S,
+    GapSeeker,
+    Seek,
+    Source,
+    fill_expected,
+    store_next,
+    stored_next,
+)
 
 Nexts = dict[Source, tuple[EventT, int]]  # (an event of the source, next offset expected)
 
@@ -73,10 +84,12 @@ class Continuity(GapSeeker):
         seek: Seek,
         stats: dict[str, int],
         tables: Mapping[str, Any] | None = None,
+        starts: LogStarts | None = None,
         reseek_s: float = RESEEK_S,
     ) -> None:
         super().__init__(seek=seek, stats=stats, reseek_s=reseek_s)
         self.committed = committed
+        self.starts = starts  # a source the group never committed starts at its log's start
         self.tables = dict(tables or {})  # topic -> table holding its partitions' next offsets
         self.next: dict[Source, int] = {}
 
@@ -88,18 +101,17 @@ class Continuity(GapSeeker):
         by_source: dict[Source, list[EventT]] = defaultdict(list)
         for event in events:
             by_source[(event.message.topic, event.message.partition)].append(event)
-        committed: Mapping[Source, int | None] | None = None
         nexts: Nexts = {}
+        known: dict[Source, int | None] = {}
         for source, batch in by_source.items():
             table = self.tables.get(source[0])
-            expected = None if table is None else stored_next(table, source, batch[0])
-            if expected is None:
-                expected = self.next.get(source)
-            if expected is None:
-                committed = self.committed() if committed is None else committed
-                expected = committed.get(source)
+            known[source] = None if table is None else stored_next(table, source, batch[0])
+            if known[source] is None:
+                known[source] = self.next.get(source)
+        expected = await fill_expected(known, committed=self.committed, starts=self.starts)
+        for source, batch in by_source.items():
             seen = [e.message.offset for e in batch]
-            missing, self.next[source] = first_missing(seen, expected=expected)
+            missing, self.next[source] = first_missing(seen, expected=expected[source])
             nexts[source] = (batch[0], self.next[source])
             if missing is not None:
                 self.gaps[source] = missing
@@ -115,7 +127,13 @@ class Continuity(GapSeeker):
                 store_next(table, source, event, after)
 
 
-def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = None) -> Continuity:
+def for_app(
+    app: Any,
+    stats: dict[str, int],
+    tables: Mapping[str, Any] | None = None,
+    *,
+    starts: LogStarts | None = None,
+) -> Continuity:
     """The continuity check of ``app``'s consumer (its committed offsets, its seeks).
 
     ``tables`` maps a source topic to the table, co-partitioned with it, that
@@ -125,7 +143,7 @@ def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = 
     def committed() -> dict:
         try:
             return faust_compat.committed_offsets(app.consumer)
-        except Exception:  # no assignment yet: start from the first offset delivered
+        except Exception:  # no assignment yet: start from the log's start
             return {}
 
     async def seek(*, topic: str, partition: int, offset: int) -> bool:
@@ -133,6 +151,8 @@ def for_app(app: Any, stats: dict[str, int], tables: Mapping[str, Any] | None = 
             app.consumer, topic=topic, partition=partition, offset=offset
         )
 
-    continuity = Continuity(committed=committed, seek=seek, stats=stats, tables=tables)
+    continuity = Continuity(
+        committed=committed, seek=seek, stats=stats, tables=tables, starts=starts
+    )
     faust_compat.hold_commits_at_gaps(app, continuity)
     return continuity

@@ -61,7 +61,7 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat, progress
+from streams import faust_compat, log_start, progress
 from streams.faust_compat import committed_offsets, event_context
 from streams.flood import feed, watch
 from streams.flood.lifecycle import Policy
@@ -303,6 +303,7 @@ def build(
             seek=lambda **where: faust_compat.seek_and_hold(app.consumer, **where),
             stats=flood.stats,
             committed=lambda: committed_offsets(app.consumer),
+            starts=log_start.for_broker(settings.broker),
         )
         faust_compat.hold_commits_at_gaps(app, flood.order)
         reseek_timer(app, name="flood-reseek", reseek=flood.reseek_gaps)

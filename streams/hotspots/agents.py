@@ -29,11 +29,12 @@ from faust.types import EventT
 from citybrain.contracts import encode_row
 from citybrain.settings import Settings
 from citybrain.topics import INCIDENT_PARTITIONS, rejected
-from streams import faust_compat
+from streams import faust_compat, log_start
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.hotspots import windows
 from streams.intake.validate import RawMessage, validate_batch
+from streams.log_start import LogStarts
 from streams.ordered import InOrder, reseek_timer
 
 BATCH_MAX_EVENTS = 20_000
@@ -68,13 +69,16 @@ class HotspotCounter:
         lateness_s: int,
         seek: Seek,
         committed: Callable[[], Mapping[Source, int | None]] = dict,
+        starts: LogStarts | None = None,
     ) -> None:
         self.table = table
         self.out = out
         self.dead_letters = dead_letters
         self.lateness_s = lateness_s
         self.stats: dict[str, int] = defaultdict(int)
-        self.order = InOrder(table=table, seek=seek, stats=self.stats, committed=committed)
+        self.order = InOrder(
+            table=table, seek=seek, stats=self.stats, committed=committed, starts=starts
+        )
         self.lock = asyncio.Lock()  # a batch and the timer's seeks back do not interleave
 
     async def process(self, events: Sequence[EventT]) -> None:
@@ -230,6 +234,7 @@ def register(app: faust.App, settings: Settings) -> HotspotCounter:
         lateness_s=settings.hotspot_lateness_s,
         seek=seek,
         committed=lambda: faust_compat.committed_offsets(app.consumer),
+        starts=log_start.for_broker(settings.broker),
     )
     faust_compat.hold_commits_at_gaps(app, counter.order)
 

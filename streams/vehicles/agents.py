@@ -48,7 +48,7 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat, progress
+from streams import faust_compat, log_start, progress
 from streams.faust_compat import event_context
 from streams.guard import or_exit
 from streams.ordered import InOrder, reseek_timer
@@ -232,6 +232,7 @@ def build(app: faust.App, settings: Settings, *, check_offsets: bool = True) -> 
             seek=lambda **where: faust_compat.seek_and_hold(app.consumer, **where),
             stats=watch.stats,
             committed=lambda: faust_compat.committed_offsets(app.consumer),
+            starts=log_start.for_broker(settings.broker),
         )
         faust_compat.hold_commits_at_gaps(app, watch.order)
         reseek_timer(app, name="vehicles-reseek", reseek=watch.reseek_gaps)

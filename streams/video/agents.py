@@ -52,9 +52,10 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat, progress
+from streams import faust_compat, log_start, progress
 from streams.faust_compat import event_context
 from streams.guard import or_exit
+from streams.log_start import LogStarts
 from streams.ordered import InOrder, Seek, reseek_timer
 from streams.video.core import VideoRules
 from streams.video.episodes import OFFSET_FIELD
@@ -103,6 +104,7 @@ class VideoWatch:
         files: ReferenceFiles | None = None,
         seek: Seek,
         committed=dict,
+        starts: LogStarts | None = None,
         event_time_order: bool = False,
     ) -> None:
         self.cameras, self.places = cameras, places
@@ -119,10 +121,10 @@ class VideoWatch:
         self.use(rules)
         self.lock = asyncio.Lock()
         self.detections_order = InOrder(
-            table=cameras, seek=seek, stats=self.stats, committed=committed
+            table=cameras, seek=seek, stats=self.stats, committed=committed, starts=starts
         )
         self.candidates_order = InOrder(
-            table=places, seek=seek, stats=self.stats, committed=committed
+            table=places, seek=seek, stats=self.stats, committed=committed, starts=starts
         )
 
     async def reseek_gaps(self) -> int:
@@ -303,6 +305,7 @@ def build(app: faust.App, settings: Settings) -> VideoWatch:
         files=files,
         seek=seek,
         committed=lambda: faust_compat.committed_offsets(app.consumer),
+        starts=log_start.for_broker(settings.broker),
         event_time_order=settings.event_time_order_idle_s is not None,
     )
     faust_compat.hold_commits_at_gaps(app, watch.detections_order)

@@ -1,9 +1,22 @@
 """Which offsets of one source partition an agent may apply now."""
 
+from collections import defaultdict
+from types import SimpleNamespace
+
 import faust
 from aiokafka.errors import IllegalStateError
 
-from streams.ordered import in_order, is_next_key, next_key, reseek_timer
+from streams.ordered import (
+    InOrder,
+    fill_expected,
+    in_order,
+    is_next_key,
+    next_key,
+    reseek_timer,
+)
+
+REPORTS_1 = ("reports.citizen", 1)
+REPORTS_2 = ("reports.citizen", 2)
 
 
 def test_contiguous_offsets_are_taken_and_the_next_one_is_expected():
@@ -47,3 +60,54 @@ async def test_the_reseek_timer_outlives_a_refused_seek_and_waits_out_rebalances
     app.rebalancing = False
     await tick()
     assert calls == [False, False]
+
+
+class Event:
+    """What InOrder reads of a faust event: its message's topic, partition and offset."""
+
+    def __init__(self, source, offset):
+        self.message = SimpleNamespace(topic=source[0], partition=source[1], offset=offset)
+
+
+def starts_at(begins, asked):
+    async def starts(sources):
+        asked.append(sorted(sources))
+        return {s: begins[s] for s in sources}
+
+    return starts
+
+
+async def test_a_partition_never_committed_starts_at_its_log_start_not_at_what_came_first():
+    sought, asked = [], []
+
+    async def seek(**where):
+        sought.append(where)
+        return True
+
+    order = InOrder(
+        table={},
+        seek=seek,
+        stats=defaultdict(int),
+        committed=lambda: {REPORTS_1: None},  # assigned here, never committed
+        starts=starts_at({REPORTS_1: 0}, asked),
+    )
+    fresh, nexts = await order.take([Event(REPORTS_1, 1), Event(REPORTS_1, 2)])
+    assert fresh == [] and nexts == {}  # offset 0 was left out of the stream: wait for it
+    assert order.gaps == {REPORTS_1: 0} and asked == [[REPORTS_1]]
+    assert sought == [{"topic": "reports.citizen", "partition": 1, "offset": 0}]
+    events = [Event(REPORTS_1, 0), Event(REPORTS_1, 1), Event(REPORTS_1, 2)]
+    fresh, nexts = await order.take(events)  # sought back: it comes round again
+    assert fresh == events and nexts[REPORTS_1][1] == 3 and order.gaps == {}
+
+
+async def test_the_log_start_is_asked_only_for_assigned_partitions_never_committed():
+    asked = []
+    expected = await fill_expected(
+        {REPORTS_1: 7, REPORTS_2: None, ("alerts", 0): None, ("alerts", 1): None},
+        committed=lambda: {REPORTS_2: 40, ("alerts", 0): None},  # alerts 1: not assigned
+        starts=starts_at({("alerts", 0): 12}, asked),
+    )
+    assert expected == {REPORTS_1: 7, REPORTS_2: 40, ("alerts", 0): 12, ("alerts", 1): None}
+    assert asked == [[("alerts", 0)]]
+    known = await fill_expected({REPORTS_1: 7}, committed=dict, starts=starts_at({}, asked))
+    assert known == {REPORTS_1: 7} and len(asked) == 1  # nothing unknown: nothing asked

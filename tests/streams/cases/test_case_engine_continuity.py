@@ -57,6 +57,23 @@ async def test_the_first_batch_after_a_restart_is_checked_against_the_committed_
     assert sought == [10]
 
 
+async def test_a_partition_the_group_never_committed_is_checked_against_its_log_start():
+    sought = []
+
+    async def seek(**where):
+        sought.append(where["offset"])
+
+    async def starts(sources):
+        return {source: 0 for source in sources}
+
+    stats = {"skipped_offsets_sought_back": 0}
+    check = Continuity(
+        committed=lambda: {("reports.citizen", 0): None}, seek=seek, stats=stats, starts=starts
+    )
+    await check.check(events("reports.citizen", 0, 1, 2))  # record 0 left out of the stream
+    assert sought == [0] and check.gaps == {("reports.citizen", 0): 0}
+
+
 async def test_the_next_offset_stored_in_a_table_follows_the_partition_to_its_next_owner():
     # worker A took offsets 40-49 of reports.citizen[4]; faust dropped 50 for the intake
     # around a rebalance and another agent's acknowledgement committed 52 for the partition
