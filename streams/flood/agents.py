@@ -24,14 +24,6 @@ deterministic function of (value, record incl. its Kafka timestamp), so:
   and send nothing;
 - a message is never lost: a value is stored only once its messages are in Kafka.
 
-**Every reading, in order**: a station's levels and accumulations depend on
-each reading, so a record faust left out of the stream around a rebalance
-(:mod:`streams.ordered`) would change an alert. As the hotspot and video
-stages, the agent applies a partition's readings only in offset order up to
-the first missing one, keeps the next offset it expects per source partition
-in its table, and seeks back over a gap (a two-worker chaos run once showed
-two rainstorm alerts at another level before it did).
-
 **Silent stations** (see :mod:`streams.flood.silence` for why the wall clock
 against Kafka arrival time): every SILENCE_CHECK_S seconds (30) a timer checks
 the stations of the ``hydro.readings`` partitions this worker owns and has
@@ -61,13 +53,12 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat, log_start, progress
+from streams import progress
 from streams.faust_compat import committed_offsets, event_context
 from streams.flood import feed, watch
 from streams.flood.lifecycle import Policy
 from streams.flood.stations import StationConfig, station_config
 from streams.guard import or_exit
-from streams.ordered import InOrder, reseek_timer
 
 TABLE = "flood_stations"
 BATCH_MAX_EVENTS = 5_000
@@ -108,7 +99,6 @@ class FloodWatch:
         cameras: Sequence[Mapping[str, Any]] = (),
         policy: Policy = DEFAULT_POLICY,
         event_time_order: bool = False,
-        order: InOrder | None = None,
     ) -> None:
         self.app = app
         self.table = table
@@ -120,8 +110,6 @@ class FloodWatch:
         self.next_offset: dict[int, int] = {}  # per source partition: next offset to process
         self.lock = asyncio.Lock()
         self.progress = progress.Emitter("flood", hydro.TOPIC, out, on=event_time_order)
-        # every reading of a partition in offset order, none skipped (streams.ordered)
-        self.order = order
 
     async def process(self, events: Sequence[EventT]) -> None:
         """Apply one batch of ``hydro.readings`` events, publish, then store."""
@@ -131,8 +119,7 @@ class FloodWatch:
             last: dict[str, EventT] = {}
             messages: list[dict[str, Any]] = []
             raised: list[float] = []  # when each message was raised: its reading's time
-            fresh, nexts = (events, {}) if self.order is None else await self.order.take(events)
-            for event in fresh:
+            for event in events:
                 try:
                     row = decode(hydro.TOPIC, event.value)
                 except ContractViolation:
@@ -167,21 +154,12 @@ class FloodWatch:
                 if after[key] is not before[key]:
                     with event_context(event):
                         self.table[key] = after[key]
-            if self.order is not None:
-                self.order.store(nexts)
-            for event in fresh:
+            for event in events:
                 partition = event.message.partition
                 self.next_offset[partition] = max(
                     self.next_offset.get(partition, 0), event.message.offset + 1
                 )
-            self.stats["readings"] += len(fresh)  # counted once stored
-
-    async def reseek_gaps(self) -> int:
-        """Seek back over the gaps still open (between batches); return how many are open."""
-        if self.order is None:
-            return 0
-        async with self.lock:
-            return await self.order.reseek_gaps()
+            self.stats["readings"] += len(events)  # counted once stored
 
     async def check_silence(self, *, now_s: float, partitions: set[int] | None = None) -> int:
         """Raise silence alerts on ``partitions`` (None: all) at wall-clock ``now_s``."""
@@ -268,18 +246,8 @@ class FloodWatch:
         self.stats["messages"] += len(messages)
 
 
-def build(
-    app: faust.App,
-    settings: Settings,
-    *,
-    policy: Policy = DEFAULT_POLICY,
-    check_offsets: bool = True,
-) -> FloodWatch:
-    """Declare the flood topics, table, agent, silence timer and pages on ``app``.
-
-    ``check_offsets`` False leaves out the offset-order check (faust's test
-    context numbers offsets across partitions, not per partition).
-    """
+def build(app: faust.App, settings: Settings, *, policy: Policy = DEFAULT_POLICY) -> FloodWatch:
+    """Declare the flood topics, table, agent, silence timer and pages on ``app``."""
     partitions = spec(hydro.TOPIC).partitions
     source = app.topic(
         hydro.TOPIC, key_serializer="raw", value_serializer="raw", partitions=partitions
@@ -297,16 +265,6 @@ def build(
         policy=policy,
         event_time_order=settings.event_time_order_idle_s is not None,
     )
-    if check_offsets:
-        flood.order = InOrder(
-            table=table,
-            seek=lambda **where: faust_compat.seek_and_hold(app.consumer, **where),
-            stats=flood.stats,
-            committed=lambda: committed_offsets(app.consumer),
-            starts=log_start.for_broker(settings.broker),
-        )
-        faust_compat.hold_commits_at_gaps(app, flood.order)
-        reseek_timer(app, name="flood-reseek", reseek=flood.reseek_gaps)
 
     @app.agent(source, name="flood")
     async def watch_stations(stream: faust.StreamT) -> None:

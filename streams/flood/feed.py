@@ -55,7 +55,6 @@ from citybrain.settings import Settings
 from citybrain.topics import spec
 from streams.flood import cap, watch
 from streams.flood.envelope import SOURCE, cap_xml, cap_xml_text
-from streams.ordered import is_next_key
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CAP_TYPE = "application/cap+xml"
@@ -135,8 +134,8 @@ def current_docs(table: faust.Table, *, now_s: float) -> list[dict[str, Any]]:
     """Current messages of every station in the table, newest first."""
     docs = [
         doc
-        for key, value in table.items()
-        if value is not None and not is_next_key(key)  # the agent's own offset bookkeeping
+        for _, value in table.items()
+        if value is not None
         for doc in watch.current(value, now_s=now_s)
     ]
     return sorted(docs, key=lambda d: (d["sent_at"], d["event_id"]), reverse=True)

@@ -21,12 +21,6 @@ the values, step, send every alert and wait for Kafka's acknowledgement, and
 only then write the values. A crash before the writes repeats the same alerts
 with the same ids (consumers drop them by ``event_id``); a redelivered fix
 after the writes is a duplicate of ``last`` and sends nothing.
-
-**Every fix, in order**, as the flood, hotspot and video stages: a partition's
-fixes are applied only in offset order up to the first missing one (faust
-can leave a record out of the stream around a rebalance), the next offset
-expected per source partition is kept in the table, and the partition is
-sought back over a gap (:mod:`streams.ordered`).
 """
 
 from __future__ import annotations
@@ -48,10 +42,9 @@ from citybrain.contracts.alert import message_key
 from citybrain.reference import read_table
 from citybrain.settings import Settings
 from citybrain.topics import spec
-from streams import faust_compat, log_start, progress
+from streams import progress
 from streams.faust_compat import event_context
 from streams.guard import or_exit
-from streams.ordered import InOrder, reseek_timer
 from streams.vehicles import episodes, sweeping, web
 from streams.vehicles.fleet import Fleet
 
@@ -101,7 +94,6 @@ class VehicleWatch:
         fleet: Fleet,
         permits_file: PermitsFile | None = None,
         event_time_order: bool = False,
-        order: InOrder | None = None,
     ) -> None:
         self.table = table
         self.out = out
@@ -110,7 +102,6 @@ class VehicleWatch:
         self.use(fleet)
         self.lock = asyncio.Lock()
         self.progress = progress.Emitter("vehicles", gps.TOPIC, out, on=event_time_order)
-        self.order = order  # offset order per source partition (None: faust's test context)
 
     def use(self, fleet: Fleet) -> None:
         """Judge fixes with ``fleet`` from now on."""
@@ -140,8 +131,7 @@ class VehicleWatch:
         async with self.lock:
             self.reload_permits()
             rows, kept_events = [], []
-            fresh, nexts = (events, {}) if self.order is None else await self.order.take(events)
-            for event in fresh:
+            for event in events:
                 try:
                     row = decode(gps.TOPIC, event.value)
                 except ContractViolation:
@@ -175,16 +165,7 @@ class VehicleWatch:
                 if after[key] != before[key]:
                     with event_context(event):
                         self.table[key] = after[key]
-            if self.order is not None:
-                self.order.store(nexts)
-            self.stats["fixes"] += len(fresh)  # counted once stored
-
-    async def reseek_gaps(self) -> int:
-        """Seek back over the gaps still open (between batches); return how many are open."""
-        if self.order is None:
-            return 0
-        async with self.lock:
-            return await self.order.reseek_gaps()
+            self.stats["fixes"] += len(events)  # counted once stored
 
     async def _publish(self, messages: list[tuple[dict[str, Any], float]]) -> None:
         """Send alerts (keyed by ``message_key``) with the time each was raised at; return
@@ -199,12 +180,8 @@ class VehicleWatch:
         self.stats["alerts"] += len(messages)
 
 
-def build(app: faust.App, settings: Settings, *, check_offsets: bool = True) -> VehicleWatch:
-    """Declare the vehicles topic, table and agent on ``app``.
-
-    ``check_offsets`` False leaves out the offset-order check (faust's test
-    context numbers offsets across partitions, not per partition).
-    """
+def build(app: faust.App, settings: Settings) -> VehicleWatch:
+    """Declare the vehicles topic, table and agent on ``app``."""
     partitions = spec(gps.TOPIC).partitions
     source = app.topic(
         gps.TOPIC, key_serializer="raw", value_serializer="raw", partitions=partitions
@@ -226,16 +203,6 @@ def build(app: faust.App, settings: Settings, *, check_offsets: bool = True) -> 
         permits_file=permits_file,
         event_time_order=settings.event_time_order_idle_s is not None,
     )
-    if check_offsets:
-        watch.order = InOrder(
-            table=table,
-            seek=lambda **where: faust_compat.seek_and_hold(app.consumer, **where),
-            stats=watch.stats,
-            committed=lambda: faust_compat.committed_offsets(app.consumer),
-            starts=log_start.for_broker(settings.broker),
-        )
-        faust_compat.hold_commits_at_gaps(app, watch.order)
-        reseek_timer(app, name="vehicles-reseek", reseek=watch.reseek_gaps)
 
     @app.agent(source, name="vehicles")
     async def watch_vehicles(stream: faust.StreamT) -> None:

@@ -42,7 +42,6 @@ from citybrain import auth
 from citybrain.settings import Settings
 from streams.cases.api.model import ApiConfig, ApiError, error
 from streams.cases.api.routing import authenticate
-from streams.ordered import is_next_key
 from streams.vehicles import landed, playback
 from streams.vehicles.fleet import Fleet
 
@@ -252,7 +251,7 @@ def register(app: Any, table: Any, fleet: Fleet, settings: Settings) -> None:
             tail,
             dict(request.query),
             request.headers.get("Authorization"),
-            values=[(k, v) for k, v in table.items() if not is_next_key(k)],
+            values=list(table.items()),
             fleet=fleet,
             config=config,
             now_s=time.time(),

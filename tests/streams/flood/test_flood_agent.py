@@ -22,10 +22,9 @@ from citybrain.contracts.alert import message_key, validate
 from citybrain.reference import write_tables
 from citybrain.settings import load
 from streams.app import create_app
-from streams.flood import agents, feed
+from streams.flood import agents
 from streams.flood.cap import CAP_NS
 from streams.flood.feed import ATOM_NS
-from streams.ordered import is_next_key
 
 T0 = datetime(2026, 7, 15, 6, 0, tzinfo=UTC)  # 14:00 in Asia/Shanghai
 HEARD_S = 1_800_000_000.0
@@ -87,7 +86,8 @@ class Harness:
         return mock.patch.object(self.flood.out, "send", publish)
 
 
-def build(tmp_path, *, check_offsets: bool):
+@pytest.fixture
+def built(tmp_path):
     write_tables(tmp_path, {"stations": STATIONS, "cameras": CAMERAS})
     settings = replace(
         load({"HOME": "/nonexistent", "CITYBRAIN_REFERENCE_DIR": str(tmp_path)}),
@@ -95,31 +95,8 @@ def build(tmp_path, *, check_offsets: bool):
         web_port=0,
     )
     app = create_app(settings)
-    return app, agents.build(app, settings, check_offsets=check_offsets)
-
-
-@pytest.fixture
-def built(tmp_path):
-    # faust's test context numbers offsets across partitions: the offset check would see gaps
-    return build(tmp_path, check_offsets=False)
-
-
-async def test_with_the_offset_check_a_partition_is_applied_in_order_and_its_next_offset_kept(
-    tmp_path,
-):
-    app, flood = build(tmp_path, check_offsets=True)
-    assert flood.order is not None
-    async with app.agents["flood"].test_context() as agent:
-        harness = Harness(agent, flood)
-        with harness.capture():
-            for minute, value in ((0, 0.05), (5, 0.22), (10, 0.30)):
-                await harness.send(reading(UNDERPASS, minute, value), partition=0)
-            await harness.settle(3)
-            assert await flood.check_silence(now_s=HEARD_S + 700) == 1  # the next key is no station
-            docs = feed.current_docs(flood.table, now_s=HEARD_S)  # nor a station's messages
-    assert any(is_next_key(k) for k, _ in flood.table.items())
-    assert flood.stats["deferred"] == 0
-    assert [d["level"] for d in docs if d["details"]["hazard"] == "waterlogging"]
+    flood = agents.build(app, settings)
+    return app, flood
 
 
 STORM = [(UNDERPASS, 0, 0.05), (UNDERPASS, 5, 0.22), (UNDERPASS, 10, 0.30)] + [
