@@ -40,6 +40,7 @@ EXIT_BATCH_STUCK = 75  # EX_TEMPFAIL: the batch is tried again after the restart
 BATCH_DEADLINE_S = 300.0
 REBALANCE_DEADLINE_S = 300.0
 REBALANCE_CHECK_S = 10.0
+OWN = f"{os.sep}streams{os.sep}"  # a frame of citybrain's stream code
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,15 @@ def await_chain(coro: Any) -> list[str]:
 
 
 def all_chains() -> str:
-    """Every task of the running loop with its await chain (for a stuck worker's log)."""
+    """Every task of the running loop with its await chain (for a stuck worker's log).
+
+    Tasks waiting in citybrain's own code come last, nearest a log's tail.
+    """
+    chains = [(task.get_name(), await_chain(task.get_coro())) for task in asyncio.all_tasks()]
     lines: list[str] = []
-    for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
-        lines.append(f"task {task.get_name()}:")
-        lines += [f"  {line}" for line in await_chain(task.get_coro())]
+    for name, chain in sorted(chains, key=lambda c: (any(OWN in f for f in c[1]), c[0])):
+        lines.append(f"task {name}:")
+        lines += [f"  {line}" for line in chain]
     return "\n".join(lines) + "\n"
 
 

@@ -160,15 +160,25 @@ def _progress(bootstrap: str, group: str, published: int) -> int | None:
 
 
 def _revive(fleet: Fleet, record: RunRecord, started: float) -> None:
-    """Restart any process that died by itself (a finding: reported, then restarted)."""
+    """Restart any process that died by itself (a finding: reported, then restarted).
+
+    Its whole log is copied beside the runs (``exits/``), kept when the run's
+    home is removed: a stuck worker's await chains run longer than the tail.
+    """
     for name in fleet.dead():
         child = fleet.children[name]
+        run_home = fleet.log_dir.parent
+        kept = run_home.parent / "exits" / f"{run_home.name}-{child.log_path.name}"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if child.log_path.exists():
+            shutil.copyfile(child.log_path, kept)
         record.unexpected_exits.append(
             {
                 "process": name,
                 "at_s": round(time.monotonic() - started, 2),
                 "exit": child.process.returncode,
                 "log_tail": child.log_tail(15),
+                "log": str(kept),
             }
         )
         fleet.start(name)
